@@ -1,0 +1,40 @@
+# The two commands a new user needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := isk
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install lint translations check-python clean-venv
+
+check-python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ISK needs Python 3.11 or newer (set PYTHON=...).")'
+
+$(VENV)/.installed: pyproject.toml | check-python
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+# Compiled catalogues (.mo) are build output, made from the reviewed .po files.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d isk/translations --statistics 2>&1 | tail -n 1
+
+install: $(VENV)/.installed translations
+
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask isk demo --if-empty
+	@echo ""
+	@echo "ISK körs på http://$(HOST):$(PORT)/  (avsluta med Ctrl+C)"
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+
+clean-venv:
+	rm -rf $(VENV)

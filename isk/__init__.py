@@ -1,0 +1,90 @@
+"""ISK: register and audit workflow for intern styrning och kontroll."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+
+from . import config as config_module
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Application factory: configuration, extensions, blueprints, error pages, CLI."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(config_module.BaseConfig)
+    if config is None or "SQLALCHEMY_DATABASE_URI" not in config or "SECRET_KEY" not in config:
+        app.config.update(config_module.from_environment(app.instance_path))
+    if config is not None:
+        app.config.update(config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = config_module.normalise_database_url(
+        app.config["SQLALCHEMY_DATABASE_URI"]
+    )
+    if not app.debug and not app.testing:
+        app.logger.setLevel(logging.INFO)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from . import i18n, permissions
+    from .extensions import babel, csrf, db, login_manager, migrate
+    from .services import accounts
+
+    db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            event.listen(db.engine, "connect", _configure_sqlite_connection)
+    migrate.init_app(app, db, directory=str(_migrations_directory()), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
+    login_manager.init_app(app)
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(accounts.load_user)
+    # Order matters: an idle session is ended before the route's access rule is checked.
+    app.before_request(accounts.enforce_idle_timeout)
+    permissions.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .blueprints.admin.views import bp as admin_bp
+    from .blueprints.auth.views import bp as auth_bp
+    from .blueprints.main.views import bp as main_bp
+    from .blueprints.plans.views import bp as plans_bp
+
+    for blueprint in (main_bp, auth_bp, plans_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .blueprints.errors import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import isk_group
+
+    app.cli.add_command(isk_group)
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    """SQLite leaves foreign keys unchecked unless asked; wait for locks instead of failing."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA busy_timeout = 5000")
+    cursor.close()
+
+
+def _migrations_directory() -> Any:
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"

@@ -1,0 +1,44 @@
+"""Forms for logging in and changing the password."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+
+class LoginForm(FlaskForm):
+    email = StringField(
+        _l("E-postadress"),
+        validators=[DataRequired(message=_l("Ange din e-postadress.")), Length(max=254)],
+        render_kw={"autocomplete": "username", "type": "email", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        _l("Lösenord"),
+        validators=[DataRequired(message=_l("Ange ditt lösenord.")), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    next = HiddenField()
+    submit = SubmitField(_l("Logga in"))
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Nuvarande lösenord"),
+        validators=[DataRequired(message=_l("Ange ditt nuvarande lösenord."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        _l("Nytt lösenord"),
+        validators=[DataRequired(message=_l("Ange ett nytt lösenord.")), Length(max=1024)],
+        description=_l("Minst 12 tecken. En fras med flera ord är lätt att minnas och svår att gissa."),
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm_password = PasswordField(
+        _l("Upprepa det nya lösenordet"),
+        validators=[
+            DataRequired(message=_l("Upprepa det nya lösenordet.")),
+            EqualTo("new_password", message=_l("Lösenorden är inte lika.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField(_l("Byt lösenord"))

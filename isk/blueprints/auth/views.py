@@ -1,0 +1,90 @@
+"""Logging in and out, and changing the password."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from ...extensions import db, login_manager
+from ...forms import EmptyForm
+from ...permissions import AUTHENTICATED, PUBLIC, access
+from ...services import accounts
+from .forms import ChangePasswordForm, LoginForm
+
+bp = Blueprint("auth", __name__)
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only follow local paths after login, never another site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+@login_manager.unauthorized_handler
+def unauthorized() -> tuple[str, int]:
+    """401 with the login form in place, and why the user has to log in."""
+    if g.get("session_expired"):
+        notice = _("Din session har gått ut eftersom du varit inaktiv. Logga in igen.")
+    else:
+        notice = _("Du måste logga in för att se sidan.")
+    target = request.full_path if request.method == "GET" else None
+    form = LoginForm(next=safe_next(target.rstrip("?") if target else None))
+    return render_template("auth/login.html", form=form, notice=notice), 401
+
+
+@bp.route("/logga-in", methods=["GET", "POST"])
+@access(PUBLIC)
+def login() -> Response | str | tuple[str, int]:
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return render_template("auth/login.html", form=form), status
+    try:
+        user = accounts.authenticate(form.email.data, form.password.data)
+    except accounts.LoginRefused as refused:
+        db.session.commit()  # keep the failed-attempt count and its audit entry
+        form.password.data = ""
+        return render_template("auth/login.html", form=form, error=refused.message), refused.status
+    db.session.commit()
+    login_user(user)
+    accounts.mark_session_active()
+    flash(_("Välkommen, %(name)s.", name=user.name), "success")
+    return redirect(safe_next(form.next.data) or url_for("main.index"))
+
+
+@bp.route("/logga-ut", methods=["POST"])
+@access(AUTHENTICATED)
+def logout() -> Response:
+    form = EmptyForm()
+    if form.validate_on_submit():
+        logout_user()
+        flash(_("Du är utloggad."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/konto/losenord", methods=["GET", "POST"])
+@access(AUTHENTICATED)
+def change_password() -> Response | str | tuple[str, int]:
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(
+                current_user, form.current_password.data, form.new_password.data
+            )
+        except accounts.AccountError as error:
+            db.session.rollback()
+            getattr(form, error.field or "new_password").errors.append(str(error))
+            return render_template("auth/change_password.html", form=form), 400
+        db.session.commit()
+        # The session id carries the version; renew this session, the others end.
+        login_user(current_user._get_current_object())
+        accounts.mark_session_active()
+        flash(_("Ditt lösenord är bytt. Andra inloggningar med ditt konto har avslutats."), "success")
+        return redirect(url_for("main.index"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/change_password.html", form=form), status

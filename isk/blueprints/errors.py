@@ -1,0 +1,52 @@
+"""Error pages: Swedish messages, the right status, and a rollback after a server error."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from ..extensions import db
+
+
+def _messages() -> dict[int, tuple[str, str]]:
+    return {
+        400: (_("Felaktig begäran"), _("Begäran kunde inte behandlas. Kontrollera uppgifterna och försök igen.")),
+        403: (_("Åtkomst nekad"), _("Du har inte behörighet till den här sidan eller uppgiften.")),
+        404: (_("Sidan finns inte"), _("Sidan eller uppgiften du sökte finns inte.")),
+        405: (_("Otillåten metod"), _("Sidan kan inte användas på det sättet.")),
+        413: (_("För stor fil"), _("Filen eller formuläret är för stort.")),
+        429: (_("För många försök"), _("Vänta en stund och försök sedan igen.")),
+        500: (_("Något gick fel"), _("Ett oväntat fel inträffade. Inget sparades. Försök igen, och kontakta systemförvaltaren om felet kvarstår.")),
+    }
+
+
+def render_error(status: int, message: str | None = None) -> tuple[str, int]:
+    title, default_message = _messages().get(status, (_("Fel"), _("Något gick fel.")))
+    return (
+        render_template("errors/error.html", status=status, title=title,
+                        message=message or default_message),
+        status,
+    )
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> tuple[str, int]:
+        return render_error(
+            400,
+            _("Formuläret saknar en giltig säkerhetstoken (CSRF), till exempel för att sidan "
+              "varit öppen länge. Ladda om sidan och försök igen."),
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
+        if error.code is None or error.code < 400:
+            return error
+        return render_error(error.code)
+
+    @app.errorhandler(500)
+    def server_error(error: Exception) -> tuple[str, int]:
+        db.session.rollback()
+        return render_error(500)

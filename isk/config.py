@@ -1,0 +1,70 @@
+"""Configuration: defaults here, overrides from ISK_* environment variables or a mapping."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+SECRET_KEY_FILE = "secret_key"
+
+
+def load_or_create_secret_key(instance_path: str | os.PathLike[str]) -> str:
+    """Read the instance's secret key, generating it once so that sessions survive restarts."""
+    path = Path(instance_path) / SECRET_KEY_FILE
+    if path.exists():
+        key = path.read_text(encoding="ascii").strip()
+        if key:
+            return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # Create with owner-only permissions; never world-readable.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+def from_environment(instance_path: str) -> dict[str, object]:
+    """Settings derived from ISK_* variables, with safe defaults for a first start."""
+    env = os.environ
+    database_url = env.get("ISK_DATABASE_URL") or (
+        "sqlite:///" + str(Path(instance_path) / "isk.sqlite3")
+    )
+    settings: dict[str, object] = {
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SECRET_KEY": env.get("ISK_SECRET_KEY") or load_or_create_secret_key(instance_path),
+        "SESSION_IDLE_MINUTES": int(env.get("ISK_SESSION_IDLE_MINUTES", "60")),
+        "SESSION_COOKIE_SECURE": env.get("ISK_SECURE_COOKIES", "0") == "1",
+    }
+    return settings
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for plain postgresql:// URLs (SQLAlchemy would otherwise ask for psycopg2)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class BaseConfig:
+    """Defaults shared by every environment."""
+
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_NAME = "isk_session"
+    # Absolute cap on a session; the idle limit (SESSION_IDLE_MINUTES) is checked per request.
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
+    WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
+    BABEL_DEFAULT_LOCALE = "sv"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"
+    SUPPORTED_LOCALES = ("sv", "en")
+    MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    PASSWORD_HASH_METHOD = "scrypt"
+    MIN_PASSWORD_LENGTH = 12
+    LOGIN_MAX_FAILURES = 10
+    LOGIN_LOCK_MINUTES = 15

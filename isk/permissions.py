@@ -1,0 +1,117 @@
+"""The one place that decides what a role in an org scope may do.
+
+Every route declares its rule with `@access(...)`: `PUBLIC`, `AUTHENTICATED` or a
+`Permission`. `enforce_route_access` runs before each request, so a route is checked
+even if its view forgets to; a route that declares nothing is refused (fail closed),
+and a test walks `app.url_map` so that such a route never ships.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, abort, current_app, request
+from flask_login import current_user
+
+from .models import OrgUnit, Plan, Role, User
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Permission(enum.StrEnum):
+    VIEW_PLAN = "view_plan"
+    EDIT_PLAN = "edit_plan"
+    ADOPT_PLAN = "adopt_plan"
+    MANAGE_USERS = "manage_users"
+    MANAGE_ORG = "manage_org"
+    VIEW_AUDIT_LOG = "view_audit_log"
+
+
+class Access(enum.Enum):
+    PUBLIC = "public"
+    AUTHENTICATED = "authenticated"
+
+
+PUBLIC = Access.PUBLIC
+AUTHENTICATED = Access.AUTHENTICATED
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.CONTROLLER: frozenset({Permission.VIEW_PLAN, Permission.EDIT_PLAN}),
+    Role.MANAGER: frozenset({Permission.VIEW_PLAN, Permission.ADOPT_PLAN}),
+    Role.READER: frozenset({Permission.VIEW_PLAN}),
+    Role.AUDITOR: frozenset({Permission.VIEW_PLAN, Permission.VIEW_AUDIT_LOG}),
+}
+
+# Endpoints Flask itself adds; they serve only the public static files.
+EXEMPT_ENDPOINTS = frozenset({"static"})
+ACCESS_ATTRIBUTE = "isk_access"
+
+
+def access(rule: Access | Permission) -> Callable[[F], F]:
+    """Declare what a route needs; enforced centrally by `enforce_route_access`."""
+
+    def decorate(view: F) -> F:
+        setattr(view, ACCESS_ATTRIBUTE, rule)
+        return view
+
+    return decorate
+
+
+def declared_access(view: Callable[..., Any]) -> Access | Permission | None:
+    return getattr(view, ACCESS_ATTRIBUTE, None)
+
+
+def has_permission(user: User | Any, permission: Permission) -> bool:
+    """May this user's role do this at all (somewhere in its scope)?"""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return permission in ROLE_PERMISSIONS.get(user.role, frozenset())
+
+
+def in_scope(user: User, unit: OrgUnit) -> bool:
+    """Is the unit the user's own or below it, or is the user's role region-wide?"""
+    if user.is_region_wide:
+        return True
+    return user.org_unit is not None and user.org_unit.contains(unit)
+
+
+def can(user: User | Any, permission: Permission, obj: Plan | OrgUnit | None = None) -> bool:
+    """May this user do this to this object?"""
+    if not has_permission(user, permission):
+        return False
+    if obj is None:
+        return True
+    unit = obj.org_unit if isinstance(obj, Plan) else obj
+    return in_scope(user, unit)
+
+
+def require(permission: Permission, obj: Plan | OrgUnit | None = None) -> None:
+    """Abort with 403 unless the current user may do this to this object."""
+    if not can(current_user, permission, obj):
+        abort(403)
+
+
+def enforce_route_access() -> Any:
+    """before_request: apply the rule the matched route declared."""
+    if request.endpoint is None or request.endpoint in EXEMPT_ENDPOINTS:
+        return None  # 404/405 follow from routing itself
+    view = current_app.view_functions[request.endpoint]
+    rule = declared_access(view)
+    if rule is None:
+        current_app.logger.error("route %s declares no access rule", request.endpoint)
+        abort(403)
+    if rule is PUBLIC:
+        return None
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    if isinstance(rule, Permission) and not has_permission(current_user, rule):
+        abort(403)
+    return None
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(enforce_route_access)
+    app.jinja_env.globals.update(can=can, has_permission=has_permission, Permission=Permission)

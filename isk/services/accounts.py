@@ -1,0 +1,181 @@
+"""Accounts: creating users, checking passwords, changing them, and the session's idle limit."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app, g, session
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from ..models import OrgUnit, Role, User
+from ..models.types import utcnow
+from . import audit_log
+
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+SESSION_LAST_SEEN = "last_seen"
+
+
+class AccountError(ValueError):
+    """A rule on accounts was broken; the message is for the user, `field` names the input."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class LoginRefused(Exception):
+    """Authentication failed; `message` is safe to show (it never says which part was wrong)."""
+
+    message: str
+    status: int = 401
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def check_new_password(password: str, email: str | None = None) -> None:
+    """Refuse passwords that are too short or equal to the e-mail address."""
+    minimum = current_app.config["MIN_PASSWORD_LENGTH"]
+    if len(password) < minimum:
+        raise AccountError(
+            _("Lösenordet måste vara minst %(n)d tecken långt.", n=minimum), "new_password"
+        )
+    if email and password.strip().lower() == email.lower():
+        raise AccountError(
+            _("Lösenordet får inte vara samma som e-postadressen."), "new_password"
+        )
+
+
+def create_user(
+    email: str,
+    password: str,
+    role: Role,
+    org_unit: OrgUnit | None = None,
+    name: str | None = None,
+) -> User:
+    """Create an account; scoped roles need an org unit, region-wide roles may have one."""
+    email = normalise_email(email)
+    if not EMAIL_PATTERN.match(email):
+        raise AccountError(_("”%(email)s” är inte en giltig e-postadress.", email=email))
+    if role not in (Role.ADMIN, Role.AUDITOR) and org_unit is None:
+        raise AccountError(
+            _("Rollen %(role)s måste höra till en enhet; ange --unit.", role=role.label)
+        )
+    if db.session.scalar(select(User.id).where(User.email == email)):
+        raise AccountError(_("Det finns redan en användare med e-postadressen %(email)s.",
+                             email=email))
+    check_new_password(password, email)
+    user = User(
+        email=email,
+        name=(name or email.split("@")[0]).strip(),
+        password_hash=hash_password(password),
+        role=role,
+        org_unit=org_unit,
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit_log.record("user_created", user, email=email, role=role.value,
+                     org_unit=org_unit.code if org_unit else None)
+    return user
+
+
+# A real hash to compare against when the address is unknown, so that the response
+# takes as long as for a known one and does not reveal which addresses exist.
+_DUMMY_HASH: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _DUMMY_HASH:
+        _DUMMY_HASH[method] = generate_password_hash("not-a-password", method=method)
+    return _DUMMY_HASH[method]
+
+
+def authenticate(email: str, password: str) -> User:
+    """Return the user for these credentials or raise LoginRefused. Records the attempt."""
+    email = normalise_email(email)
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email))
+    wrong = LoginRefused(_("Fel e-postadress eller lösenord."))
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+        audit_log.record("login_failed", email=email, reason="unknown_user")
+        raise wrong
+    now = utcnow()
+    if user.locked_until is not None and user.locked_until > now:
+        audit_log.record("login_failed", user, actor=user, reason="locked")
+        raise LoginRefused(
+            _("Inloggningen är tillfälligt spärrad efter för många misslyckade försök. "
+              "Försök igen om en stund."),
+            status=429,
+        )
+    if not check_password_hash(user.password_hash, password):
+        user.failed_logins += 1
+        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
+            user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+            user.failed_logins = 0
+        audit_log.record("login_failed", user, actor=user, reason="wrong_password")
+        raise wrong
+    if not user.is_active:
+        audit_log.record("login_failed", user, actor=user, reason="inactive")
+        raise LoginRefused(_("Kontot är inaktiverat. Kontakta systemförvaltaren."), status=403)
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    audit_log.record("login", user, actor=user)
+    return user
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Change the password after checking the current one; ends the account's other sessions."""
+    if not check_password_hash(user.password_hash, current_password):
+        raise AccountError(_("Det nuvarande lösenordet stämmer inte."), "current_password")
+    if current_password == new_password:
+        raise AccountError(
+            _("Det nya lösenordet måste skilja sig från det nuvarande."), "new_password"
+        )
+    check_new_password(new_password, user.email)
+    user.password_hash = hash_password(new_password)
+    user.session_version += 1
+    audit_log.record("password_changed", user, actor=user)
+
+
+def load_user(session_id: str) -> User | None:
+    """Flask-Login's user_loader: the id carries the session version, so old sessions end."""
+    user_id, _sep, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or user.session_version != int(version):
+        return None
+    return user
+
+
+def mark_session_active() -> None:
+    session[SESSION_LAST_SEEN] = int(time.time())
+
+
+def enforce_idle_timeout() -> None:
+    """before_request: log out a session that has been idle longer than allowed."""
+    if not current_user.is_authenticated:
+        return
+    limit = current_app.config["SESSION_IDLE_MINUTES"] * 60
+    last_seen = session.get(SESSION_LAST_SEEN)
+    if last_seen is None or time.time() - float(last_seen) > limit:
+        logout_user()
+        session.clear()
+        g.session_expired = True
+        return
+    mark_session_active()
