@@ -16,10 +16,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Application factory: configuration, extensions, blueprints, error pages, CLI."""
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(config_module.BaseConfig)
-    if config is None or "SQLALCHEMY_DATABASE_URI" not in config or "SECRET_KEY" not in config:
-        app.config.update(config_module.from_environment(app.instance_path))
-    if config is not None:
-        app.config.update(config)
+    app.config.update(config_module.from_environment(app.instance_path, given=config or {}))
+    app.config.update(config or {})
     app.config["SQLALCHEMY_DATABASE_URI"] = config_module.normalise_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
@@ -43,15 +41,16 @@ def register_extensions(app: Flask) -> None:
         with app.app_context():
             event.listen(db.engine, "connect", _configure_sqlite_connection)
     migrate.init_app(app, db, directory=str(_migrations_directory()), render_as_batch=True)
-    csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
     login_manager.init_app(app)
     login_manager.session_protection = "basic"
     login_manager.user_loader(accounts.load_user)
-    # Order matters: an idle session is ended before the route's access rule is checked.
+    # Order matters: an idle session ends first, then the route's access rule is checked
+    # (401/403 before anything else), and only then the CSRF token of a permitted request.
     app.before_request(accounts.enforce_idle_timeout)
     permissions.init_app(app)
+    csrf.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -54,8 +54,12 @@ def create_user(email: str, role: str, unit: str | None, name: str | None) -> No
     db.session.commit()
     scope = org_unit.name if org_unit else _("hela regionen")
     click.echo(
-        _("Användaren %(email)s (%(role)s, %(scope)s) är skapad.",
-          email=user.email, role=user.role.label, scope=scope)
+        _(
+            "Användaren %(email)s (%(role)s, %(scope)s) är skapad.",
+            email=user.email,
+            role=user.role.label,
+            scope=scope,
+        )
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
@@ -26,18 +27,22 @@ def load_or_create_secret_key(instance_path: str | os.PathLike[str]) -> str:
     return key
 
 
-def from_environment(instance_path: str) -> dict[str, object]:
-    """Settings derived from ISK_* variables, with safe defaults for a first start."""
+def from_environment(instance_path: str, given: Mapping[str, object]) -> dict[str, object]:
+    """Settings from ISK_* variables, for the keys the caller did not give explicitly."""
     env = os.environ
-    database_url = env.get("ISK_DATABASE_URL") or (
-        "sqlite:///" + str(Path(instance_path) / "isk.sqlite3")
-    )
-    settings: dict[str, object] = {
-        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
-        "SECRET_KEY": env.get("ISK_SECRET_KEY") or load_or_create_secret_key(instance_path),
-        "SESSION_IDLE_MINUTES": int(env.get("ISK_SESSION_IDLE_MINUTES", "60")),
-        "SESSION_COOKIE_SECURE": env.get("ISK_SECURE_COOKIES", "0") == "1",
-    }
+    settings: dict[str, object] = {}
+    if "SQLALCHEMY_DATABASE_URI" not in given:
+        settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
+            env.get("ISK_DATABASE_URL") or "sqlite:///" + str(Path(instance_path) / "isk.sqlite3")
+        )
+    if "SECRET_KEY" not in given:
+        settings["SECRET_KEY"] = env.get("ISK_SECRET_KEY") or load_or_create_secret_key(
+            instance_path
+        )
+    if "ISK_SESSION_IDLE_MINUTES" in env:
+        settings["SESSION_IDLE_MINUTES"] = int(env["ISK_SESSION_IDLE_MINUTES"])
+    if "ISK_SECURE_COOKIES" in env:
+        settings["SESSION_COOKIE_SECURE"] = env["ISK_SECURE_COOKIES"] == "1"
     return settings
 
 
@@ -66,5 +71,7 @@ class BaseConfig:
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
     PASSWORD_HASH_METHOD = "scrypt"
     MIN_PASSWORD_LENGTH = 12
+    SESSION_IDLE_MINUTES = 60
+    SESSION_COOKIE_SECURE = False  # ISK_SECURE_COOKIES=1 behind HTTPS
     LOGIN_MAX_FAILURES = 10
     LOGIN_LOCK_MINUTES = 15

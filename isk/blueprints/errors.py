@@ -12,21 +12,31 @@ from ..extensions import db
 
 def _messages() -> dict[int, tuple[str, str]]:
     return {
-        400: (_("Felaktig begäran"), _("Begäran kunde inte behandlas. Kontrollera uppgifterna och försök igen.")),
+        400: (
+            _("Felaktig begäran"),
+            _("Begäran kunde inte behandlas. Kontrollera uppgifterna och försök igen."),
+        ),
         403: (_("Åtkomst nekad"), _("Du har inte behörighet till den här sidan eller uppgiften.")),
         404: (_("Sidan finns inte"), _("Sidan eller uppgiften du sökte finns inte.")),
         405: (_("Otillåten metod"), _("Sidan kan inte användas på det sättet.")),
         413: (_("För stor fil"), _("Filen eller formuläret är för stort.")),
         429: (_("För många försök"), _("Vänta en stund och försök sedan igen.")),
-        500: (_("Något gick fel"), _("Ett oväntat fel inträffade. Inget sparades. Försök igen, och kontakta systemförvaltaren om felet kvarstår.")),
+        500: (
+            _("Något gick fel"),
+            _(
+                "Ett oväntat fel inträffade. Inget sparades. Försök igen, och kontakta "
+                "systemförvaltaren om felet kvarstår."
+            ),
+        ),
     }
 
 
 def render_error(status: int, message: str | None = None) -> tuple[str, int]:
     title, default_message = _messages().get(status, (_("Fel"), _("Något gick fel.")))
     return (
-        render_template("errors/error.html", status=status, title=title,
-                        message=message or default_message),
+        render_template(
+            "errors/error.html", status=status, title=title, message=message or default_message
+        ),
         status,
     )
 
@@ -36,8 +46,10 @@ def register(app: Flask) -> None:
     def csrf_error(error: CSRFError) -> tuple[str, int]:
         return render_error(
             400,
-            _("Formuläret saknar en giltig säkerhetstoken (CSRF), till exempel för att sidan "
-              "varit öppen länge. Ladda om sidan och försök igen."),
+            _(
+                "Formuläret saknar en giltig säkerhetstoken (CSRF), till exempel för att sidan "
+                "varit öppen länge. Ladda om sidan och försök igen."
+            ),
         )
 
     @app.errorhandler(HTTPException)

@@ -51,9 +51,7 @@ class OrgUnit(db.Model):
 
     __tablename__ = "org_unit"
     __table_args__ = (
-        CheckConstraint(
-            "(kind = 'region') = (parent_id IS NULL)", name="region_is_root"
-        ),
+        CheckConstraint("(kind = 'region') = (parent_id IS NULL)", name="region_is_root"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -66,9 +64,7 @@ class OrgUnit(db.Model):
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     parent: Mapped[OrgUnit | None] = relationship(remote_side=[id], back_populates="children")
-    children: Mapped[list[OrgUnit]] = relationship(
-        back_populates="parent", order_by="OrgUnit.name"
-    )
+    children: Mapped[list[OrgUnit]] = relationship(back_populates="parent", order_by="OrgUnit.name")
     plans: Mapped[list[Plan]] = relationship(back_populates="org_unit")
 
     def contains(self, other: OrgUnit) -> bool:

@@ -118,7 +118,11 @@ class Plan(db.Model):
     @property
     def adoption_reference(self) -> str:
         """The decision reference as printed, e.g. "SN § 45, 2025-11-20"."""
-        parts = [p for p in (self.adoption_paragraph, self.adopted_on and self.adopted_on.isoformat()) if p]
+        parts = [
+            p
+            for p in (self.adoption_paragraph, self.adopted_on and self.adopted_on.isoformat())
+            if p
+        ]
         return ", ".join(parts)
 
     def __repr__(self) -> str:
@@ -155,9 +159,7 @@ class Risk(db.Model):
 
     __tablename__ = "risk"
     __table_args__ = (
-        CheckConstraint(
-            "criterion_c OR criterion_d OR criterion_e", name="at_least_one_criterion"
-        ),
+        CheckConstraint("criterion_c OR criterion_d OR criterion_e", name="at_least_one_criterion"),
         CheckConstraint("likelihood BETWEEN 1 AND 4", name="likelihood_range"),
         CheckConstraint("consequence BETWEEN 1 AND 4", name="consequence_range"),
         CheckConstraint(
@@ -193,8 +195,11 @@ class Risk(db.Model):
 
     @property
     def criteria(self) -> list[Criterion]:
-        flags = {Criterion.C: self.criterion_c, Criterion.D: self.criterion_d,
-                 Criterion.E: self.criterion_e}
+        flags = {
+            Criterion.C: self.criterion_c,
+            Criterion.D: self.criterion_d,
+            Criterion.E: self.criterion_e,
+        }
         return [criterion for criterion, flag in flags.items() if flag]
 
     @criteria.setter

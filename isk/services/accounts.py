@@ -54,9 +54,7 @@ def check_new_password(password: str, email: str | None = None) -> None:
             _("Lösenordet måste vara minst %(n)d tecken långt.", n=minimum), "new_password"
         )
     if email and password.strip().lower() == email.lower():
-        raise AccountError(
-            _("Lösenordet får inte vara samma som e-postadressen."), "new_password"
-        )
+        raise AccountError(_("Lösenordet får inte vara samma som e-postadressen."), "new_password")
 
 
 def create_user(
@@ -75,8 +73,9 @@ def create_user(
             _("Rollen %(role)s måste höra till en enhet; ange --unit.", role=role.label)
         )
     if db.session.scalar(select(User.id).where(User.email == email)):
-        raise AccountError(_("Det finns redan en användare med e-postadressen %(email)s.",
-                             email=email))
+        raise AccountError(
+            _("Det finns redan en användare med e-postadressen %(email)s.", email=email)
+        )
     check_new_password(password, email)
     user = User(
         email=email,
@@ -87,8 +86,13 @@ def create_user(
     )
     db.session.add(user)
     db.session.flush()
-    audit_log.record("user_created", user, email=email, role=role.value,
-                     org_unit=org_unit.code if org_unit else None)
+    audit_log.record(
+        "user_created",
+        user,
+        email=email,
+        role=role.value,
+        org_unit=org_unit.code if org_unit else None,
+    )
     return user
 
 
@@ -117,8 +121,10 @@ def authenticate(email: str, password: str) -> User:
     if user.locked_until is not None and user.locked_until > now:
         audit_log.record("login_failed", user, actor=user, reason="locked")
         raise LoginRefused(
-            _("Inloggningen är tillfälligt spärrad efter för många misslyckade försök. "
-              "Försök igen om en stund."),
+            _(
+                "Inloggningen är tillfälligt spärrad efter för många misslyckade försök. "
+                "Försök igen om en stund."
+            ),
             status=429,
         )
     if not check_password_hash(user.password_hash, password):

@@ -59,12 +59,33 @@ class DemoPlan:
 
 
 DEMO_PLANS = (
-    DemoPlan("medicinsk-teknik-2022.csv", "MT", 2022, date(2021, 12, 9), "RS § 112",
-             "RS 2021/4410", closed=True),
-    DemoPlan("servicenamnden-2023.csv", "SN", 2023, date(2022, 11, 24), "SN § 58",
-             "SN 2022/2015", closed=True),
-    DemoPlan("servicenamnden-2026.csv", "SN", 2026, date(2025, 11, 20), "SN § 45",
-             "SN 2025/1871", closed=False),
+    DemoPlan(
+        "medicinsk-teknik-2022.csv",
+        "MT",
+        2022,
+        date(2021, 12, 9),
+        "RS § 112",
+        "RS 2021/4410",
+        closed=True,
+    ),
+    DemoPlan(
+        "servicenamnden-2023.csv",
+        "SN",
+        2023,
+        date(2022, 11, 24),
+        "SN § 58",
+        "SN 2022/2015",
+        closed=True,
+    ),
+    DemoPlan(
+        "servicenamnden-2026.csv",
+        "SN",
+        2026,
+        date(2025, 11, 20),
+        "SN § 45",
+        "SN 2025/1871",
+        closed=False,
+    ),
 )
 
 

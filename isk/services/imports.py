@@ -42,18 +42,29 @@ def parse_seed_csv(text: str) -> list[RiskDraft]:
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     header = [column.strip().lower() for column in next(reader, [])]
     if tuple(header) != SEED_COLUMNS:
-        raise PlanImportError([
-            _("Rad 1: kolumnerna ska vara %(expected)s, men filen har %(found)s.",
-              expected=", ".join(SEED_COLUMNS), found=", ".join(header) or _("inga"))
-        ])
+        raise PlanImportError(
+            [
+                _(
+                    "Rad 1: kolumnerna ska vara %(expected)s, men filen har %(found)s.",
+                    expected=", ".join(SEED_COLUMNS),
+                    found=", ".join(header) or _("inga"),
+                )
+            ]
+        )
     problems: list[str] = []
     drafts: list[RiskDraft] = []
     for line_number, row in enumerate(reader, start=2):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(SEED_COLUMNS):
-            problems.append(_("Rad %(n)d: raden har %(found)d kolumner i stället för %(expected)d.",
-                              n=line_number, found=len(row), expected=len(SEED_COLUMNS)))
+            problems.append(
+                _(
+                    "Rad %(n)d: raden har %(found)d kolumner i stället för %(expected)d.",
+                    n=line_number,
+                    found=len(row),
+                    expected=len(SEED_COLUMNS),
+                )
+            )
             continue
         area, risk_text, action_text, flag = (cell.strip() for cell in row)
         if not area:
@@ -61,8 +72,13 @@ def parse_seed_csv(text: str) -> list[RiskDraft]:
         if not risk_text:
             problems.append(_("Rad %(n)d, kolumn risk: värdet saknas.", n=line_number))
         if flag.lower() not in YES_VALUES | NO_VALUES:
-            problems.append(_("Rad %(n)d, kolumn regionovergripande: ”%(value)s” ska vara ja eller nej.",
-                              n=line_number, value=flag))
+            problems.append(
+                _(
+                    "Rad %(n)d, kolumn regionovergripande: ”%(value)s” ska vara ja eller nej.",
+                    n=line_number,
+                    value=flag,
+                )
+            )
         if not area or not risk_text:
             continue
         region_wide = flag.lower() in YES_VALUES

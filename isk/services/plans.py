@@ -109,8 +109,11 @@ def create_plan(org_unit: OrgUnit, year: int) -> Plan:
     )
     if existing is not None:
         raise PlanError(
-            _("%(unit)s har redan en internkontrollplan för %(year)d.",
-              unit=org_unit.name, year=year)
+            _(
+                "%(unit)s har redan en internkontrollplan för %(year)d.",
+                unit=org_unit.name,
+                year=year,
+            )
         )
     plan = Plan(org_unit=org_unit, year=year, status=PlanStatus.DRAFT)
     db.session.add(plan)
@@ -203,8 +206,9 @@ def adopt_plan(plan: Plan, adopted_on: date, paragraph: str, diary_number: str |
     plan.adopted_on = adopted_on
     plan.adoption_paragraph = paragraph.strip()
     plan.diary_number = (diary_number or "").strip() or None
-    audit_log.record("plan_adopted", plan, reference=plan.adoption_reference,
-                     diary_number=plan.diary_number)
+    audit_log.record(
+        "plan_adopted", plan, reference=plan.adoption_reference, diary_number=plan.diary_number
+    )
 
 
 def close_plan(plan: Plan) -> None:

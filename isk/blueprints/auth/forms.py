@@ -30,7 +30,9 @@ class ChangePasswordForm(FlaskForm):
     new_password = PasswordField(
         _l("Nytt lösenord"),
         validators=[DataRequired(message=_l("Ange ett nytt lösenord.")), Length(max=1024)],
-        description=_l("Minst 12 tecken. En fras med flera ord är lätt att minnas och svår att gissa."),
+        description=_l(
+            "Minst 12 tecken. En fras med flera ord är lätt att minnas och svår att gissa."
+        ),
         render_kw={"autocomplete": "new-password"},
     )
     confirm_password = PasswordField(

@@ -84,7 +84,9 @@ def change_password() -> Response | str | tuple[str, int]:
         # The session id carries the version; renew this session, the others end.
         login_user(current_user._get_current_object())
         accounts.mark_session_active()
-        flash(_("Ditt lösenord är bytt. Andra inloggningar med ditt konto har avslutats."), "success")
+        flash(
+            _("Ditt lösenord är bytt. Andra inloggningar med ditt konto har avslutats."), "success"
+        )
         return redirect(url_for("main.index"))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/change_password.html", form=form), status

@@ -1,0 +1,138 @@
+"""The demo data: the three seed plans come in and print back faithfully."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+from importlib import resources
+
+import pytest
+from sqlalchemy import func, select
+
+from isk.extensions import db
+from isk.models import Action, Plan, PlanStatus, Risk, User
+from isk.services import demo
+
+SEED_FILES = ("medicinsk-teknik-2022.csv", "servicenamnden-2023.csv", "servicenamnden-2026.csv")
+
+
+def seed_rows(name: str) -> list[dict[str, str]]:
+    text = resources.files("isk.demo_data").joinpath(name).read_text(encoding="utf-8")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def page_text(response) -> str:
+    """The visible text of a page, tags removed and entities decoded, whitespace collapsed."""
+    body = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
+    return re.sub(r"\s+", " ", html.unescape(body))
+
+
+def test_the_demo_copies_are_the_shared_seed_plans():
+    from pathlib import Path
+
+    shared = Path(__file__).resolve().parents[2] / "shared" / "seed-plans"
+    if not shared.is_dir():
+        pytest.skip("shared/seed-plans is not beside this checkout")
+    for name in SEED_FILES:
+        ours = resources.files("isk.demo_data").joinpath(name).read_bytes()
+        assert ours == (shared / name).read_bytes(), name
+
+
+def test_the_demo_command_loads_region_users_and_three_plans(runner):
+    result = runner.invoke(args=["isk", "demo"])
+
+    assert result.exit_code == 0, result.output
+    assert "admin@example.org" in result.output
+    assert demo.DEMO_PASSWORD in result.output
+    assert db.session.scalar(select(func.count(User.id))) == len(demo.DEMO_USERS)
+    plans = db.session.scalars(select(Plan).order_by(Plan.year)).all()
+    assert [(p.org_unit.code, p.year) for p in plans] == [("MT", 2022), ("SN", 2023), ("SN", 2026)]
+    assert [p.status for p in plans] == [PlanStatus.CLOSED, PlanStatus.CLOSED, PlanStatus.ADOPTED]
+    expected_actions = sum(1 for name in SEED_FILES for row in seed_rows(name) if row["atgard"])
+    assert db.session.scalar(select(func.count(Action.id))) == expected_actions
+
+
+def test_the_demo_refuses_a_database_that_has_data(runner):
+    assert runner.invoke(args=["isk", "demo"]).exit_code == 0
+
+    again = runner.invoke(args=["isk", "demo"])
+    quiet = runner.invoke(args=["isk", "demo", "--if-empty"])
+
+    assert again.exit_code != 0
+    assert "Databasen innehåller redan data" in again.output
+    assert quiet.exit_code == 0
+    assert "Demoinloggningar" in quiet.output
+    assert db.session.scalar(select(func.count(Plan.id))) == 3
+
+
+@pytest.mark.parametrize("name", SEED_FILES)
+def test_each_seed_plan_page_shows_every_risk_and_action_in_order(name, runner, auth, client):
+    runner.invoke(args=["isk", "demo"])
+    auth.login("admin@example.org", demo.DEMO_PASSWORD)
+    spec = next(p for p in demo.DEMO_PLANS if p.file == name)
+    plan = db.session.scalar(
+        select(Plan)
+        .join(Plan.org_unit)
+        .where(Plan.year == spec.year)
+        .where(Plan.org_unit.has(code=spec.unit_code))
+    )
+
+    text = page_text(client.get(f"/planer/{plan.id}"))
+
+    position = 0
+    for row in seed_rows(name):
+        for cell in (row["risk"], row["atgard"]):
+            if not cell:
+                continue
+            found = text.find(cell, position if cell == row["atgard"] else 0)
+            assert found >= 0, f"missing from the plan page: {cell[:60]}"
+        if row["atgard"]:
+            found = text.find(row["atgard"], position)
+            assert found >= position, f"out of order: {row['atgard'][:60]}"
+            position = found
+
+
+def test_region_wide_content_is_marked(runner):
+    runner.invoke(args=["isk", "demo"])
+
+    sam = db.session.scalars(
+        select(Risk).where(Risk.text.startswith("Risk att systematiskt"))
+    ).one()
+    continuity = db.session.scalars(
+        select(Risk)
+        .where(Risk.text.startswith("Risken att Regionservice inte kan bedriva"))
+        .join(Risk.process_area)
+        .join(Plan)
+        .where(Plan.year == 2026)
+    ).one()
+
+    assert sam.region_wide and all(action.region_wide for action in sam.actions)
+    assert len(sam.actions) == 3
+    assert not continuity.region_wide
+
+
+def test_risks_without_action_keep_their_place(runner, auth, client):
+    runner.invoke(args=["isk", "demo"])
+    risk = db.session.scalars(
+        select(Risk).where(Risk.text.startswith("Risken att inte kunna rekrytera"))
+    ).one()
+
+    assert risk.actions == []
+    auth.login("admin@example.org", demo.DEMO_PASSWORD)
+    plan_id = risk.process_area.plan_id
+    assert "Ingen åtgärd angiven." in page_text(client.get(f"/planer/{plan_id}"))
+
+
+def test_the_plan_page_loads_in_a_fixed_number_of_queries(runner, auth, client, query_counter):
+    runner.invoke(args=["isk", "demo"])
+    auth.login("admin@example.org", demo.DEMO_PASSWORD)
+    counts = []
+    for plan in db.session.scalars(select(Plan)).all():
+        with query_counter() as statements:
+            assert client.get(f"/planer/{plan.id}").status_code == 200
+        counts.append(len(statements))
+
+    assert len(set(counts)) == 1, counts
+    assert counts[0] <= 10
