@@ -6,7 +6,7 @@ export FLASK_APP := isk
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install lint translations check-python clean-venv
+.PHONY: run test install lint translations messages check-python clean-venv
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ISK needs Python 3.11 or newer (set PYTHON=...).")'
@@ -38,3 +38,9 @@ lint: install
 
 clean-venv:
 	rm -rf $(VENV)
+
+# After changing UI text: extract the Swedish msgids and merge them into the English catalogue.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l --ignore-dirs '.* __pycache__' --no-location \
+		--sort-output --project ISK -o isk/translations/messages.pot .
+	$(BIN)/pybabel update -i isk/translations/messages.pot -d isk/translations --no-fuzzy-matching

@@ -45,6 +45,22 @@ def base_config(database_url: str, tmp: Path) -> dict[str, Any]:
     }
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compiled_translations() -> None:
+    """Compile the English catalogue, as `make` does, so the suite also runs under bare pytest."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    translations = Path(__file__).resolve().parents[1] / "isk" / "translations"
+    for po in translations.glob("*/LC_MESSAGES/*.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with po.open("rb") as source:
+                catalog = read_po(source)
+            with mo.open("wb") as target:
+                write_mo(target, catalog)
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     try:
