@@ -38,7 +38,7 @@ def read_new_password() -> str:
     "--role",
     required=True,
     type=click.Choice([role.value for role in Role]),
-    help="Roll: admin, controller, manager, reader eller auditor.",
+    help="Roll: admin, controller, manager, reader, auditor eller hr.",
 )
 @click.option("--unit", help="Enhetens kod eller namn (krävs utom för admin och auditor).")
 @click.option("--name", help="Namn som visas i ISK (standard: delen före @).")

@@ -43,6 +43,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.MANAGER: frozenset({Permission.VIEW_PLAN, Permission.ADOPT_PLAN}),
     Role.READER: frozenset({Permission.VIEW_PLAN}),
     Role.AUDITOR: frozenset({Permission.VIEW_PLAN, Permission.VIEW_AUDIT_LOG}),
+    Role.HR: frozenset({Permission.VIEW_PLAN}),
 }
 
 # Endpoints Flask itself adds; they serve only the public static files.

@@ -21,6 +21,7 @@ class Role(enum.StrEnum):
     MANAGER = "manager"
     READER = "reader"
     AUDITOR = "auditor"
+    HR = "hr"
 
     @property
     def label(self) -> str:
@@ -33,6 +34,7 @@ ROLE_LABELS = {
     Role.MANAGER: _l("Chef"),
     Role.READER: _l("Läsare"),
     Role.AUDITOR: _l("Revisor"),
+    Role.HR: _l("HR"),
 }
 
 # Roles whose scope is the whole region whatever unit they belong to (DOMAIN.md: who uses it).

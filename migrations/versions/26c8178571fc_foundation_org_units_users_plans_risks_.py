@@ -63,7 +63,7 @@ def upgrade():
     sa.Column('email', sa.String(length=254), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('password_hash', sa.String(length=255), nullable=False),
-    sa.Column('role', sa.Enum('admin', 'controller', 'manager', 'reader', 'auditor', name='user_role', native_enum=False, create_constraint=True), nullable=False),
+    sa.Column('role', sa.Enum('admin', 'controller', 'manager', 'reader', 'auditor', 'hr', name='user_role', native_enum=False, create_constraint=True), nullable=False),
     sa.Column('org_unit_id', sa.Integer(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('session_version', sa.Integer(), nullable=False),
