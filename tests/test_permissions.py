@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from isk.extensions import db
@@ -58,7 +60,7 @@ def test_every_protected_page_answers_401_without_login(app, client):
     assert protected
     for rule in protected:
         method = "GET" if "GET" in rule.methods else "POST"
-        path = rule.rule.replace("<int:plan_id>", "1")
+        path = re.sub(r"<(?:int:)?[a-z_]+>", "1", rule.rule)
         response = client.open(path, method=method)
         assert response.status_code == 401, rule.rule
 
