@@ -7,9 +7,10 @@ import sys
 import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from .extensions import db
-from .models import OrgUnitKind, Role
+from .models import OrgUnitKind, Plan, Role
 from .services import accounts, demo, org
 
 isk_group = AppGroup("isk", help="ISK: intern styrning och kontroll.")
@@ -100,4 +101,208 @@ def load_demo(if_empty: bool) -> None:
         click.echo("")
         click.echo(_("Demoinloggningar (lösenord för alla: %(pw)s):", pw=demo.DEMO_PASSWORD))
         for demo_user in demo.DEMO_USERS:
-            click.echo(f"  {demo_user.email:<26} {demo_user.role.label}")
+            click.echo(f"  {demo_user.email:<34} {demo_user.role.label}")
+
+
+@isk_group.command("import-plan")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--unit", required=True, help="Nämndens (enhetens) kod eller namn.")
+@click.option("--year", required=True, type=int, help="Planens år.")
+def import_plan(file: str, unit: str, year: int) -> None:
+    """Importera en IK-plan från CSV eller XLSX till ett utkast (skapas om det saknas)."""
+    from pathlib import Path
+
+    from .services import imports, plans
+
+    try:
+        org_unit = org.find_unit(unit)
+        plan = db.session.scalar(
+            select(Plan).where(Plan.org_unit_id == org_unit.id, Plan.year == year)
+        ) or plans.create_plan(org_unit, year)
+        path = Path(file)
+        prepared = imports.import_file(plan, path.name, path.read_bytes(), may_edit_region=True)
+    except imports.PlanImportError as error:
+        db.session.rollback()
+        raise click.ClickException(
+            _("Filen importerades inte; inget har sparats.") + "\n" + "\n".join(error.problems)
+        ) from error
+    except (org.OrgError, plans.PlanError) as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    for warning in prepared.warnings:
+        click.echo(warning, err=True)
+    click.echo(_("Importerade %(risks)d risker och %(actions)d åtgärder till "
+                 "internkontrollplan %(year)d – %(unit)s.", risks=prepared.risk_count,
+                 actions=prepared.action_count, year=year, unit=org_unit.name))
+
+
+@isk_group.command("export-plan")
+@click.option("--unit", required=True, help="Nämndens (enhetens) kod eller namn.")
+@click.option("--year", required=True, type=int, help="Planens år.")
+@click.option("--format", "kind", required=True, type=click.Choice(["pdf", "xlsx", "csv"]))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="Filen att skriva.")
+def export_plan(unit: str, year: int, kind: str, output: str) -> None:
+    """Exportera en IK-plan som PDF, XLSX eller CSV."""
+    from pathlib import Path
+
+    from .models.types import utcnow
+    from .services import exports, plans
+    from .services.pdf.plan import render_plan
+
+    try:
+        org_unit = org.find_unit(unit)
+    except org.OrgError as error:
+        raise click.ClickException(str(error)) from error
+    plan = db.session.scalar(
+        select(Plan).where(Plan.org_unit_id == org_unit.id, Plan.year == year,
+                           Plan.archived_at.is_(None))
+    )
+    if plan is None:
+        raise click.ClickException(
+            _("%(unit)s har ingen internkontrollplan för %(year)d.", unit=org_unit.name, year=year)
+        )
+    plan = plans.load_plan_for_display(plan.id)
+    document = plans.document_for(plan)
+    if kind == "pdf":
+        latest = plan.revisions[-1].number if plan.revisions else None
+        data = render_plan(document, printed_at=utcnow(), printed_by=None, revision=latest)
+    elif kind == "xlsx":
+        data = exports.to_xlsx(document, _("Internkontrollplan %(year)d", year=year))
+    else:
+        data = exports.to_csv(document)
+    Path(output).write_bytes(data)
+    click.echo(_("Skrev %(file)s (%(size)d byte).", file=output, size=len(data)))
+
+
+# --- SAM -------------------------------------------------------------------------------------
+
+
+@isk_group.command("send-reminders")
+@click.option("--dry-run", is_flag=True, help="Visa påminnelserna som står på tur; skicka inget.")
+def send_reminders(dry_run: bool) -> None:
+    """Skicka påminnelser om SAM-uppföljningar som snart ska vara klara eller är försenade.
+
+    Kör dagligen (cron eller systemd-timer). Varje påminnelse skickas en gång: körs kommandot
+    igen, eller två gånger samtidigt, skickas inget dubbelt. Inställningar: ISK_SMTP_HOST,
+    ISK_SMTP_PORT, ISK_SMTP_TLS, ISK_SMTP_USER, ISK_SMTP_PASSWORD, ISK_MAIL_FROM, ISK_BASE_URL.
+    """
+    from flask import current_app
+
+    from .services import mail, sam
+
+    when = sam.today()
+    if dry_run:
+        for draft in sam.due_reminders(when):
+            click.echo(f"{draft.recipient}\t{draft.kind.label}\t{draft.due_on.isoformat()}")
+        return
+    try:
+        settings = mail.SmtpSettings.from_config(current_app.config)
+        report = sam.send_reminders(
+            when,
+            settings,
+            lambda follow_up_id: sam.external_url("sam.follow_up", follow_up_id=follow_up_id),
+        )
+    except mail.MailError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    for draft in report.sent:
+        click.echo(_("Skickad: %(kind)s till %(to)s", kind=draft.kind.label, to=draft.recipient))
+    click.echo(_("%(n)d påminnelser skickade.", n=len(report.sent)))
+    if report.failed:
+        raise click.ClickException(
+            _(
+                "%(n)d påminnelser kunde inte skickas och provas igen vid nästa körning:",
+                n=len(report.failed),
+            )
+            + "".join(f"\n  {draft.recipient}: {error}" for draft, error in report.failed)
+        )
+
+
+@isk_group.command("import-managers")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def import_managers(path: str) -> None:
+    """Läs in chefskedjan från en CSV- eller XLSX-fil: chef, enheter, fordelande_chef.
+
+    Allt eller inget: finns ett fel i filen ändras ingenting, och varje fel anges med rad
+    och kolumn.
+    """
+    from pathlib import Path
+
+    from .services import sam
+
+    try:
+        summary = sam.import_chain(sam.read_table(path, Path(path).read_bytes()))
+    except sam.ManagerImportError as error:
+        db.session.rollback()
+        raise click.ClickException(
+            _("Filen lästes inte in:") + "".join(f"\n  {problem}" for problem in error.problems)
+        ) from error
+    db.session.commit()
+    click.echo(
+        _(
+            "Chefskedjan är inläst: %(created)d nya och %(updated)d ändrade chefer.",
+            created=summary.created,
+            updated=summary.updated,
+        )
+    )
+
+
+@isk_group.command("sample-size")
+@click.option("--risk", required=True, help="Risk för överförlitan: 5 % eller 10 %.")
+@click.option("--tolerable", required=True, help="Tolerabel avvikelsefrekvens: 5 %, 5 eller 0,05.")
+@click.option("--expected", required=True, help="Förväntad avvikelsefrekvens: 1 %, 1 eller 0,01.")
+def sample_size_command(risk: str, tolerable: str, expected: str) -> None:
+    """Beräkna stickprovets storlek för test av kontroller (som AICPA:s tabeller)."""
+    from .services import sampling_stats as stats
+
+    try:
+        result = stats.sample_size(
+            stats.parse_rate(risk), stats.parse_rate(tolerable), stats.parse_rate(expected)
+        )
+    except stats.SamplingError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(
+        _(
+            "Urvalsstorlek: %(size)s poster. Tolererade avvikelser: %(deviations)s.",
+            size=result.size,
+            deviations=result.tolerated_deviations,
+        )
+    )
+
+
+@isk_group.command("evaluate-sample")
+@click.option("--risk", required=True, help="Risk för överförlitan: 5 % eller 10 %.")
+@click.option("--size", required=True, type=int, help="Antal granskade poster.")
+@click.option("--deviations", required=True, type=int, help="Antal funna avvikelser.")
+@click.option("--tolerable", help="Tolerabel avvikelsefrekvens, för slutsatsen: 5 %, 5 eller 0,05.")
+def evaluate_sample_command(risk: str, size: int, deviations: int, tolerable: str | None) -> None:
+    """Utvärdera ett stickprov: avvikelsefrekvens, övre avvikelsegräns och slutsats."""
+    from .services import sampling_stats as stats
+
+    try:
+        evaluation = stats.evaluate(
+            stats.parse_rate(risk),
+            size,
+            deviations,
+            stats.parse_rate(tolerable) if tolerable is not None else None,
+        )
+    except stats.SamplingError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(
+        _(
+            "Avvikelser: %(deviations)s av %(size)s poster (%(rate)s).",
+            deviations=deviations,
+            size=size,
+            rate=stats.format_percent(evaluation.deviation_rate),
+        )
+    )
+    click.echo(
+        _(
+            "Övre avvikelsegräns med %(confidence)s konfidens: %(upper)s.",
+            confidence=stats.rate_text(1 - evaluation.risk),
+            upper=stats.format_percent(evaluation.upper_limit),
+        )
+    )
+    click.echo(evaluation.conclusion)

@@ -43,7 +43,22 @@ def from_environment(instance_path: str, given: Mapping[str, object]) -> dict[st
         settings["SESSION_IDLE_MINUTES"] = int(env["ISK_SESSION_IDLE_MINUTES"])
     if "ISK_SECURE_COOKIES" in env:
         settings["SESSION_COOKIE_SECURE"] = env["ISK_SECURE_COOKIES"] == "1"
+    for variable, key in SMTP_ENVIRONMENT.items():
+        if env.get(variable) and key not in given:
+            settings[key] = env[variable]
     return settings
+
+
+# Mail (SAM reminders): ISK_SMTP_TLS is none, starttls or ssl; the user and password are optional.
+SMTP_ENVIRONMENT = {
+    "ISK_SMTP_HOST": "SMTP_HOST",
+    "ISK_SMTP_PORT": "SMTP_PORT",
+    "ISK_SMTP_USER": "SMTP_USERNAME",
+    "ISK_SMTP_PASSWORD": "SMTP_PASSWORD",
+    "ISK_SMTP_TLS": "SMTP_SECURITY",
+    "ISK_MAIL_FROM": "MAIL_FROM",
+    "ISK_BASE_URL": "BASE_URL",
+}
 
 
 def normalise_database_url(url: str) -> str:
@@ -75,3 +90,12 @@ class BaseConfig:
     SESSION_COOKIE_SECURE = False  # ISK_SECURE_COOKIES=1 behind HTTPS
     LOGIN_MAX_FAILURES = 10
     LOGIN_LOCK_MINUTES = 15
+    # Mail for SAM reminders (ISK_SMTP_*, ISK_MAIL_FROM); links in mail start with BASE_URL.
+    SMTP_HOST = ""
+    SMTP_PORT = None  # default by SMTP_SECURITY: 25, 587 (starttls) or 465 (ssl)
+    SMTP_SECURITY = "none"
+    SMTP_USERNAME = None
+    SMTP_PASSWORD = None
+    SMTP_TIMEOUT = 30
+    MAIL_FROM = ""
+    BASE_URL = "http://127.0.0.1:5000"

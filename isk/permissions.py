@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from flask import Flask, abort, current_app, request
 from flask_login import current_user
 
-from .models import OrgUnit, Plan, Role, User
+from .models import OrgUnit, Plan, Role, SamFollowUp, SamRound, User
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -27,6 +27,12 @@ class Permission(enum.StrEnum):
     MANAGE_USERS = "manage_users"
     MANAGE_ORG = "manage_org"
     VIEW_AUDIT_LOG = "view_audit_log"
+    # SAM: keep the manager chain; start and run rounds; answer or confirm a follow-up
+    # (which one is decided per object below); read overviews and exports.
+    MANAGE_MANAGER_CHAIN = "manage_manager_chain"
+    MANAGE_SAM = "manage_sam"
+    RESPOND_SAM = "respond_sam"
+    VIEW_SAM_OVERVIEW = "view_sam_overview"
 
 
 class Access(enum.Enum):
@@ -39,11 +45,24 @@ AUTHENTICATED = Access.AUTHENTICATED
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.CONTROLLER: frozenset({Permission.VIEW_PLAN, Permission.EDIT_PLAN}),
-    Role.MANAGER: frozenset({Permission.VIEW_PLAN, Permission.ADOPT_PLAN}),
+    Role.CONTROLLER: frozenset(
+        {Permission.VIEW_PLAN, Permission.EDIT_PLAN, Permission.VIEW_SAM_OVERVIEW}
+    ),
+    Role.MANAGER: frozenset(
+        {Permission.VIEW_PLAN, Permission.ADOPT_PLAN, Permission.RESPOND_SAM}
+    ),
     Role.READER: frozenset({Permission.VIEW_PLAN}),
-    Role.AUDITOR: frozenset({Permission.VIEW_PLAN, Permission.VIEW_AUDIT_LOG}),
-    Role.HR: frozenset({Permission.VIEW_PLAN}),
+    Role.AUDITOR: frozenset(
+        {Permission.VIEW_PLAN, Permission.VIEW_AUDIT_LOG, Permission.VIEW_SAM_OVERVIEW}
+    ),
+    Role.HR: frozenset(
+        {
+            Permission.VIEW_PLAN,
+            Permission.MANAGE_SAM,
+            Permission.RESPOND_SAM,
+            Permission.VIEW_SAM_OVERVIEW,
+        }
+    ),
 }
 
 # Endpoints Flask itself adds; they serve only the public static files.
@@ -95,6 +114,51 @@ def require(permission: Permission, obj: Plan | OrgUnit | None = None) -> None:
         abort(403)
 
 
+def sam_scope(user: User | Any, sam_round: SamRound) -> OrgUnit | None:
+    """The part of a SAM round whose overview the user may read, or None.
+
+    The whole round if its unit is in the user's scope; the user's own subtree if the
+    round covers more than the user's scope (an HR user of one förvaltning in a
+    region-wide round).
+    """
+    if not has_permission(user, Permission.VIEW_SAM_OVERVIEW):
+        return None
+    if in_scope(user, sam_round.org_unit):
+        return sam_round.org_unit
+    if user.org_unit is not None and sam_round.org_unit.contains(user.org_unit):
+        return user.org_unit
+    return None
+
+
+def is_own_follow_up(user: User | Any, follow_up: SamFollowUp) -> bool:
+    return getattr(user, "is_authenticated", False) and follow_up.chef_id == user.id
+
+
+def may_view_follow_up(user: User | Any, follow_up: SamFollowUp) -> bool:
+    """The chef, whoever may confirm it, and overview readers whose scope holds its unit."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if is_own_follow_up(user, follow_up) or may_confirm_follow_up(user, follow_up):
+        return True
+    return has_permission(user, Permission.VIEW_SAM_OVERVIEW) and in_scope(
+        user, follow_up.org_unit
+    )
+
+
+def may_answer_follow_up(user: User | Any, follow_up: SamFollowUp) -> bool:
+    """Only the chef answers, returns tasks and kvitterar their own follow-up."""
+    return has_permission(user, Permission.RESPOND_SAM) and is_own_follow_up(user, follow_up)
+
+
+def may_confirm_follow_up(user: User | Any, follow_up: SamFollowUp) -> bool:
+    """The fördelande chef stämmer av; at the top of the chain, whoever runs SAM for the unit."""
+    if not has_permission(user, Permission.RESPOND_SAM) or is_own_follow_up(user, follow_up):
+        return False
+    if follow_up.delegating_manager_id is not None:
+        return follow_up.delegating_manager_id == user.id
+    return has_permission(user, Permission.MANAGE_SAM) and in_scope(user, follow_up.org_unit)
+
+
 def enforce_route_access() -> Any:
     """before_request: apply the rule the matched route declared."""
     if request.endpoint is None or request.endpoint in EXEMPT_ENDPOINTS:
@@ -116,3 +180,7 @@ def enforce_route_access() -> Any:
 def init_app(app: Flask) -> None:
     app.before_request(enforce_route_access)
     app.jinja_env.globals.update(can=can, has_permission=has_permission, Permission=Permission)
+    app.jinja_env.globals.update(
+        may_answer_follow_up=may_answer_follow_up,
+        may_confirm_follow_up=may_confirm_follow_up,
+    )

@@ -65,11 +65,13 @@ def _as_root() -> str:
     started = _run(["pg_ctlcluster", version, cluster, "start"])
     if started.returncode not in (0, 2):  # 2: already running
         raise PostgresUnavailable("pg_ctlcluster start failed: " + started.stderr)
+    # A role of this test run's own, so that runs side by side never reset each other's password.
+    role = f"{ROLE}_{os.getpid()}"
     password = secrets.token_hex(16)
     sql = (
-        f"DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{ROLE}') "
-        f"THEN CREATE ROLE {ROLE} LOGIN CREATEDB; END IF; END$$;"
-        f"ALTER ROLE {ROLE} PASSWORD '{password}';"
+        f"DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') "
+        f"THEN CREATE ROLE {role} LOGIN CREATEDB; END IF; END$$;"
+        f"ALTER ROLE {role} PASSWORD '{password}';"
     )
     deadline = time.monotonic() + 30
     while True:
@@ -79,7 +81,10 @@ def _as_root() -> str:
         if time.monotonic() > deadline:
             raise PostgresUnavailable("could not create the test role: " + result.stderr)
         time.sleep(0.5)
-    dsn = f"postgresql://{ROLE}:{password}@127.0.0.1:{port}/postgres"
+    atexit.register(
+        _run, ["su", "postgres", "-c", f"psql -q -p {port}"], input=f"DROP ROLE IF EXISTS {role};"
+    )
+    dsn = f"postgresql://{role}:{password}@127.0.0.1:{port}/postgres"
     _wait_for(dsn)
     return dsn
 

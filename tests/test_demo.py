@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from isk.extensions import db
-from isk.models import Action, Plan, PlanStatus, Risk, User
+from isk.models import Action, OrgUnit, Plan, PlanStatus, Risk, User
 from isk.services import demo
 
 SEED_FILES = ("medicinsk-teknik-2022.csv", "servicenamnden-2023.csv", "servicenamnden-2026.csv")
@@ -40,22 +40,45 @@ def test_the_demo_copies_are_the_shared_seed_plans():
         assert ours == (shared / name).read_bytes(), name
 
 
-def test_the_demo_command_loads_region_users_and_three_plans(runner):
+def test_the_demo_command_loads_region_users_and_the_seed_plans(runner):
     result = runner.invoke(args=["isk", "demo"])
 
     assert result.exit_code == 0, result.output
     assert "admin@example.org" in result.output
     assert demo.DEMO_PASSWORD in result.output
     assert db.session.scalar(select(func.count(User.id))) == len(demo.DEMO_USERS)
-    plans = db.session.scalars(select(Plan).order_by(Plan.year)).all()
-    assert [(p.org_unit.code, p.year) for p in plans] == [("MT", 2022), ("SN", 2023), ("SN", 2026)]
-    assert [p.status for p in plans] == [PlanStatus.CLOSED, PlanStatus.CLOSED, PlanStatus.ADOPTED]
-    expected_actions = sum(1 for name in SEED_FILES for row in seed_rows(name) if row["atgard"])
-    assert db.session.scalar(select(func.count(Action.id))) == expected_actions
+    plans = db.session.scalars(select(Plan).join(Plan.org_unit)
+                               .order_by(Plan.year, OrgUnit.code)).all()
+    assert [(p.org_unit.code, p.year, p.status) for p in plans] == [
+        ("MT", 2022, PlanStatus.CLOSED), ("ROL", 2022, PlanStatus.CLOSED),
+        ("ROL", 2023, PlanStatus.CLOSED), ("SN", 2023, PlanStatus.CLOSED),
+        ("ROL", 2026, PlanStatus.ADOPTED), ("SN", 2026, PlanStatus.ADOPTED),
+        ("SN", 2027, PlanStatus.DRAFT),  # copied from 2026, region content stays with the region
+    ]
+    seed_actions = sum(1 for name in SEED_FILES for row in seed_rows(name) if row["atgard"])
+    copied = sum(1 for row in seed_rows("servicenamnden-2026.csv")
+                 if row["atgard"] and row["regionovergripande"] == "nej")
+    assert db.session.scalar(select(func.count(Action.id))) == seed_actions + copied
+
+
+def test_region_wide_rows_are_kept_once_in_the_regions_plan_of_the_year(runner):
+    runner.invoke(args=["isk", "demo"])
+
+    region_plans = db.session.scalars(
+        select(Plan).join(Plan.org_unit).where(OrgUnit.code == "ROL").order_by(Plan.year)
+    ).all()
+
+    for plan, name in zip(region_plans, SEED_FILES, strict=True):
+        expected = [row["atgard"] for row in seed_rows(name)
+                    if row["regionovergripande"] == "ja" and row["atgard"]]
+        stored = [action.text for area in plan.process_areas for risk in area.risks
+                  for action in risk.actions]
+        assert stored == expected, name
 
 
 def test_the_demo_refuses_a_database_that_has_data(runner):
     assert runner.invoke(args=["isk", "demo"]).exit_code == 0
+    plans_before = db.session.scalar(select(func.count(Plan.id)))
 
     again = runner.invoke(args=["isk", "demo"])
     quiet = runner.invoke(args=["isk", "demo", "--if-empty"])
@@ -64,7 +87,7 @@ def test_the_demo_refuses_a_database_that_has_data(runner):
     assert "Databasen innehåller redan data" in again.output
     assert quiet.exit_code == 0
     assert "Demoinloggningar" in quiet.output
-    assert db.session.scalar(select(func.count(Plan.id))) == 3
+    assert db.session.scalar(select(func.count(Plan.id))) == plans_before
 
 
 @pytest.mark.parametrize("name", SEED_FILES)
@@ -129,10 +152,12 @@ def test_the_plan_page_loads_in_a_fixed_number_of_queries(runner, auth, client, 
     runner.invoke(args=["isk", "demo"])
     auth.login("admin@example.org", demo.DEMO_PASSWORD)
     counts = []
-    for plan in db.session.scalars(select(Plan)).all():
+    nämnd_plans = select(Plan).join(Plan.org_unit).where(OrgUnit.code != "ROL")
+    for plan in db.session.scalars(nämnd_plans).all():
         with query_counter() as statements:
             assert client.get(f"/planer/{plan.id}").status_code == 200
         counts.append(len(statements))
 
-    assert len(set(counts)) == 1, counts
-    assert counts[0] <= 10
+    # Fixed: with or without a region plan of the year to merge in (the 2027 draft has none),
+    # whatever the plan's size; test_plan_page checks 5 against 500 risks.
+    assert max(counts) <= 12, counts

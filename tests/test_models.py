@@ -7,7 +7,18 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from isk.extensions import db
-from isk.models import Action, Criterion, OrgUnit, OrgUnitKind, Plan, ProcessArea, Risk, Role, User
+from isk.models import (
+    Action,
+    Criterion,
+    OrgUnit,
+    OrgUnitKind,
+    Plan,
+    ProcessArea,
+    Risk,
+    Role,
+    SecurityAspect,
+    User,
+)
 from isk.services import org, plans
 
 
@@ -45,15 +56,18 @@ def test_a_risk_is_assessed_on_both_axes_or_neither(area):
 
 def test_a_blank_risk_or_action_text_is_refused(area):
     insert_fails(Risk(process_area_id=area.id, text="   ", criterion_c=True))
-    risk = plans.add_risk(area, "Risken att fakturor inte betalas i tid.", [Criterion.D])
+    risk = plans.add_risk(area, plans.RiskData("Risken att fakturor inte betalas i tid.",
+                                               {Criterion.D}))
     db.session.commit()
     insert_fails(Action(risk_id=risk.id, text=""))
 
 
 def test_risk_score_is_likelihood_times_consequence_in_python_and_sql(area):
-    plans.add_risk(area, "Låg", [Criterion.C], likelihood=1, consequence=2)
-    high = plans.add_risk(area, "Hög", [Criterion.C, Criterion.E], likelihood=4, consequence=3)
-    plans.add_risk(area, "Ej bedömd", [Criterion.C])
+    plans.add_risk(area, plans.RiskData("Låg", {Criterion.C}, likelihood=1, consequence=2))
+    high = plans.add_risk(area, plans.RiskData(
+        "Hög", {Criterion.C, Criterion.E}, aspects={SecurityAspect.AVAILABILITY},
+        likelihood=4, consequence=3))
+    plans.add_risk(area, plans.RiskData("Ej bedömd", {Criterion.C}))
     db.session.commit()
 
     assert high.risk_score == 12
@@ -122,7 +136,7 @@ def test_concurrent_edits_of_a_risk_do_not_silently_overwrite(area, app):
     from sqlalchemy.orm import Session
     from sqlalchemy.orm.exc import StaleDataError
 
-    risk = plans.add_risk(area, "Ursprunglig", [Criterion.C])
+    risk = plans.add_risk(area, plans.RiskData("Ursprunglig", {Criterion.C}))
     db.session.commit()
     assert risk.version_id == 1  # loaded, as when a form was opened
     with Session(db.engine) as other:
@@ -134,3 +148,12 @@ def test_concurrent_edits_of_a_risk_do_not_silently_overwrite(area, app):
     with pytest.raises(StaleDataError):
         db.session.flush()
     db.session.rollback()
+
+
+def test_an_information_security_risk_names_an_aspect_in_the_database(area):
+    insert_fails(Risk(process_area_id=area.id, text="R", criterion_e=True))
+
+
+def test_an_accepted_risk_records_who_when_and_why_in_the_database(area):
+    insert_fails(Risk(process_area_id=area.id, text="R", criterion_c=True, treatment="accept",
+                      accepted_by="Förvaltningschef"))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import enum
+import uuid
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -26,6 +28,10 @@ from .types import UTCDateTime, str_enum, utcnow
 if TYPE_CHECKING:
     from .org import OrgUnit
     from .user import User
+
+
+def new_lineage_key() -> str:
+    return uuid.uuid4().hex
 
 
 class PlanStatus(enum.StrEnum):
@@ -61,6 +67,44 @@ ACTION_STATUS_LABELS = {
     ActionStatus.IN_PROGRESS: _l("Pågår"),
     ActionStatus.DONE: _l("Genomförd"),
     ActionStatus.NOT_DONE: _l("Ej genomförd"),
+}
+
+
+class RiskTreatment(enum.StrEnum):
+    """How the risk is handled: acted on with åtgärder, or accepted as it is."""
+
+    MITIGATE = "mitigate"
+    ACCEPT = "accept"
+
+    @property
+    def label(self) -> str:
+        return str(RISK_TREATMENT_LABELS[self])
+
+
+RISK_TREATMENT_LABELS = {
+    RiskTreatment.MITIGATE: _l("Åtgärdas"),
+    RiskTreatment.ACCEPT: _l("Accepteras"),
+}
+
+
+class SecurityAspect(enum.StrEnum):
+    """What an information security risk (criterion e) threatens."""
+
+    CONFIDENTIALITY = "confidentiality"
+    INTEGRITY = "integrity"
+    AVAILABILITY = "availability"
+    TRACEABILITY = "traceability"
+
+    @property
+    def label(self) -> str:
+        return str(SECURITY_ASPECT_LABELS[self])
+
+
+SECURITY_ASPECT_LABELS = {
+    SecurityAspect.CONFIDENTIALITY: _l("konfidentialitet"),
+    SecurityAspect.INTEGRITY: _l("riktighet"),
+    SecurityAspect.AVAILABILITY: _l("tillgänglighet"),
+    SecurityAspect.TRACEABILITY: _l("spårbarhet"),
 }
 
 
@@ -112,8 +156,15 @@ class Plan(db.Model):
     process_areas: Mapped[list[ProcessArea]] = relationship(
         back_populates="plan", order_by="(ProcessArea.position, ProcessArea.id)"
     )
+    revisions: Mapped[list[PlanRevision]] = relationship(
+        back_populates="plan", order_by="PlanRevision.number"
+    )
 
     __mapper_args__ = {"version_id_col": version_id}
+
+    @property
+    def is_region_plan(self) -> bool:
+        return self.org_unit.kind.value == "region"
 
     @property
     def adoption_reference(self) -> str:
@@ -166,6 +217,16 @@ class Risk(db.Model):
             "(likelihood IS NULL) = (consequence IS NULL)", name="assessed_on_both_axes"
         ),
         CheckConstraint("length(trim(text)) > 0", name="text_not_blank"),
+        CheckConstraint(
+            "NOT criterion_e OR threatens_confidentiality OR threatens_integrity"
+            " OR threatens_availability OR threatens_traceability",
+            name="security_risk_names_aspect",
+        ),
+        CheckConstraint(
+            "treatment = 'mitigate' OR (accepted_by IS NOT NULL AND accepted_on IS NOT NULL"
+            " AND acceptance_reason IS NOT NULL)",
+            name="acceptance_is_recorded",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -175,11 +236,23 @@ class Risk(db.Model):
     criterion_c: Mapped[bool] = mapped_column(default=False)
     criterion_d: Mapped[bool] = mapped_column(default=False)
     criterion_e: Mapped[bool] = mapped_column(default=False)
+    threatens_confidentiality: Mapped[bool] = mapped_column(default=False)
+    threatens_integrity: Mapped[bool] = mapped_column(default=False)
+    threatens_availability: Mapped[bool] = mapped_column(default=False)
+    threatens_traceability: Mapped[bool] = mapped_column(default=False)
     likelihood: Mapped[int | None] = mapped_column(Integer)
     consequence: Mapped[int | None] = mapped_column(Integer)
+    treatment: Mapped[RiskTreatment] = mapped_column(
+        str_enum(RiskTreatment, "risk_treatment"), default=RiskTreatment.MITIGATE
+    )
+    accepted_by: Mapped[str | None] = mapped_column(String(200))
+    accepted_on: Mapped[date | None] = mapped_column(Date)
+    acceptance_reason: Mapped[str | None] = mapped_column(Text)
     region_wide: Mapped[bool] = mapped_column(default=False)
     source: Mapped[str | None] = mapped_column(String(300))
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # The same risk across years: "copy to next year" keeps the key, so riskvärde can be followed.
+    lineage_key: Mapped[str] = mapped_column(String(32), index=True, default=new_lineage_key)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -208,6 +281,24 @@ class Risk(db.Model):
         self.criterion_c = Criterion.C in chosen
         self.criterion_d = Criterion.D in chosen
         self.criterion_e = Criterion.E in chosen
+
+    @property
+    def aspects(self) -> list[SecurityAspect]:
+        flags = {
+            SecurityAspect.CONFIDENTIALITY: self.threatens_confidentiality,
+            SecurityAspect.INTEGRITY: self.threatens_integrity,
+            SecurityAspect.AVAILABILITY: self.threatens_availability,
+            SecurityAspect.TRACEABILITY: self.threatens_traceability,
+        }
+        return [aspect for aspect, flag in flags.items() if flag]
+
+    @aspects.setter
+    def aspects(self, values: list[SecurityAspect] | set[SecurityAspect]) -> None:
+        chosen = {SecurityAspect(v) for v in values}
+        self.threatens_confidentiality = SecurityAspect.CONFIDENTIALITY in chosen
+        self.threatens_integrity = SecurityAspect.INTEGRITY in chosen
+        self.threatens_availability = SecurityAspect.AVAILABILITY in chosen
+        self.threatens_traceability = SecurityAspect.TRACEABILITY in chosen
 
     @hybrid_property
     def risk_score(self) -> int | None:
@@ -246,3 +337,29 @@ class Action(db.Model):
     risk: Mapped[Risk] = relationship(back_populates="actions")
 
     __mapper_args__ = {"version_id_col": version_id}
+
+
+class PlanRevision(db.Model):
+    """A recorded version of an adopted plan: who changed it, when and why, and what it said.
+
+    Revision 1 is the plan as adopted; each later change to the adopted plan adds one.
+    `snapshot` holds the whole printed plan (see services/plan_document.py), so an earlier
+    version can be shown and printed exactly as it was.
+    """
+
+    __tablename__ = "plan_revision"
+    __table_args__ = (
+        UniqueConstraint("plan_id", "number", name="uq_plan_revision_plan_number"),
+        CheckConstraint("length(trim(reason)) > 0", name="reason_not_blank"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    plan: Mapped[Plan] = relationship(back_populates="revisions")
+    created_by: Mapped[User | None] = relationship()

@@ -11,6 +11,12 @@ from ..extensions import db
 from ..models import AuditEntry, User
 
 
+def current_actor() -> User | None:
+    if has_request_context() and current_user.is_authenticated:
+        return current_user._get_current_object()
+    return None
+
+
 def record(
     event: str,
     obj: Any = None,
@@ -19,8 +25,8 @@ def record(
     **details: Any,
 ) -> AuditEntry:
     """Add an audit entry to the session (the caller's commit makes it durable with the change)."""
-    if actor is None and has_request_context() and current_user.is_authenticated:
-        actor = current_user._get_current_object()
+    if actor is None:
+        actor = current_actor()
     entry = AuditEntry(
         event=event,
         actor=actor,

@@ -9,9 +9,9 @@ from importlib import resources
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Criterion, OrgUnit, OrgUnitKind, Role, User
+from ..models import Criterion, OrgUnit, OrgUnitKind, Plan, PlanStatus, RiskTreatment, Role, User
 from . import accounts, imports, plans
-from .org import create_org_unit
+from .org import create_org_unit, find_unit
 
 DEMO_PASSWORD = "isk-demo-2026"
 
@@ -31,6 +31,33 @@ DEMO_USERS = (
     DemoUser("lasare@example.org", "Leo Läsare", Role.READER, "SN"),
     DemoUser("revisor@example.org", "Rut Revisor", Role.AUDITOR, None),
     DemoUser("lasare.hsn@example.org", "Hugo Läsare (HSN)", Role.READER, "HSN"),
+    # SAM: HR runs the rounds; the chefs below form the manager chain (DEMO_CHAIN).
+    DemoUser("hr@example.org", "Hanna HR", Role.HR, "ROL"),
+    DemoUser("forvaltningschef@example.org", "Rebecka Förvaltningschef", Role.MANAGER, "RS"),
+    DemoUser("chef.fastighet@example.org", "Fredrik Fastighetschef", Role.MANAGER, "FA"),
+    DemoUser("enhetschef.service@example.org", "Elin Enhetschef", Role.MANAGER, "MT-S"),
+    DemoUser("enhetschef.utveckling@example.org", "Erik Enhetschef", Role.MANAGER, "MT-U"),
+    DemoUser("enhetschef.drift@example.org", "Oskar Enhetschef", Role.MANAGER, "FA-D"),
+    DemoUser("enhetschef.lokalvard@example.org", "Lina Enhetschef", Role.MANAGER, "FA-L"),
+)
+
+# The enheter the demo enhetschefer lead: (name, code, parent code).
+DEMO_ENHETER = (
+    ("Enhet Medicinteknisk service", "MT-S", "MT"),
+    ("Enhet Medicinteknisk utveckling", "MT-U", "MT"),
+    ("Enhet Fastighetsdrift", "FA-D", "FA"),
+    ("Enhet Lokalvård", "FA-L", "FA"),
+)
+
+# The manager chain: chef, the units they lead, their fördelande chef (None at the top).
+DEMO_CHAIN = (
+    ("forvaltningschef@example.org", ("RS",), None),
+    ("chef@example.org", ("MT",), "forvaltningschef@example.org"),
+    ("chef.fastighet@example.org", ("FA",), "forvaltningschef@example.org"),
+    ("enhetschef.service@example.org", ("MT-S",), "chef@example.org"),
+    ("enhetschef.utveckling@example.org", ("MT-U",), "chef@example.org"),
+    ("enhetschef.drift@example.org", ("FA-D",), "chef.fastighet@example.org"),
+    ("enhetschef.lokalvard@example.org", ("FA-L",), "chef.fastighet@example.org"),
 )
 
 # The published plans do not say which criteria each risk maps to; the demo chooses per verksamhet.
@@ -59,33 +86,37 @@ class DemoPlan:
 
 
 DEMO_PLANS = (
-    DemoPlan(
-        "medicinsk-teknik-2022.csv",
-        "MT",
-        2022,
-        date(2021, 12, 9),
-        "RS § 112",
-        "RS 2021/4410",
-        closed=True,
-    ),
-    DemoPlan(
-        "servicenamnden-2023.csv",
-        "SN",
-        2023,
-        date(2022, 11, 24),
-        "SN § 58",
-        "SN 2022/2015",
-        closed=True,
-    ),
-    DemoPlan(
-        "servicenamnden-2026.csv",
-        "SN",
-        2026,
-        date(2025, 11, 20),
-        "SN § 45",
-        "SN 2025/1871",
-        closed=False,
-    ),
+    DemoPlan("medicinsk-teknik-2022.csv", "MT", 2022, date(2021, 12, 9), "RS § 112",
+             "RS 2021/4410", closed=True),
+    DemoPlan("servicenamnden-2023.csv", "SN", 2023, date(2022, 11, 24), "SN § 58",
+             "SN 2022/2015", closed=True),
+    DemoPlan("servicenamnden-2026.csv", "SN", 2026, date(2025, 11, 20), "SN § 45",
+             "SN 2025/1871", closed=False),
+)
+
+# The region's own decision on its shared (regionövergripande) content, per year.
+REGION_DECISIONS = {
+    2022: (date(2021, 11, 30), "RS § 201", "RS 2021/3977"),
+    2023: (date(2022, 11, 29), "RS § 188", "RS 2022/3310"),
+    2026: (date(2025, 11, 25), "RS § 176", "RS 2025/3012"),
+}
+
+# Made-up assessments (sannolikhet, konsekvens) so that the 2026 risk matrix has content;
+# keyed by the start of the risk text.
+DEMO_ASSESSMENTS = {
+    "Risk att systematiskt arbetsmiljöarbete": (2, 3),
+    "Risken att verksamheten inte efterlever tillämplig": (3, 4),
+    "Risken att Regionservice inte kan bedriva verksamhet": (2, 4),
+    "Risken att anteckning på faktura": (3, 2),
+    "Risken att inköp inte sker via marknadsplats": (3, 2),
+    "Risken att fakturor inte blir betalda i tid": (2, 3),
+    "Risken att inköpsmönster ändras": (2, 2),
+    "Risken att det sker utbetalning till leverantörer": (2, 4),
+    "Risken att fakturan inte överensstämmer": (3, 3),
+}
+ACCEPTED_WITHOUT_ACTION = (
+    "Regionservice ledningsgrupp",
+    "Den fastställda planen anger ingen åtgärd för risken; den följs i verksamhetsuppföljningen.",
 )
 
 
@@ -101,6 +132,33 @@ def read_demo_file(name: str) -> str:
     return resources.files("isk.demo_data").joinpath(name).read_text(encoding="utf-8")
 
 
+def _load_plan(unit: OrgUnit, spec: DemoPlan) -> None:
+    """Import a seed plan (its region-wide rows go to the region's plan) and adopt both."""
+    plan = plans.create_plan(unit, spec.year)
+    imports.import_file(plan, spec.file, read_demo_file(spec.file).encode("utf-8"),
+                        may_edit_region=True, criteria_for=demo_criteria)
+    region_plan = plans.region_plan_for(plan)
+    for target in (region_plan, plan):
+        for area in target.process_areas:
+            for risk in area.risks:
+                if spec.year == 2026:
+                    risk.likelihood, risk.consequence = next(
+                        (value for prefix, value in DEMO_ASSESSMENTS.items()
+                         if risk.text.startswith(prefix)), (None, None))
+                if not risk.actions:
+                    risk.treatment = RiskTreatment.ACCEPT
+                    risk.accepted_by, risk.acceptance_reason = ACCEPTED_WITHOUT_ACTION
+                    risk.accepted_on = spec.adopted_on
+    db.session.flush()
+    if region_plan.status is PlanStatus.DRAFT:
+        adopted_on, paragraph, diary_number = REGION_DECISIONS[spec.year]
+        plans.adopt_plan(region_plan, adopted_on, paragraph, diary_number)
+    plans.adopt_plan(plan, spec.adopted_on, spec.paragraph, spec.diary_number)
+    if spec.closed:
+        plans.close_plan(region_plan)
+        plans.close_plan(plan)
+
+
 def load_demo_data() -> None:
     """Create the demo region; the caller commits. Refuses a database that already has data."""
     if not database_is_empty():
@@ -112,6 +170,8 @@ def load_demo_data() -> None:
     create_org_unit("Område Fastighet", OrgUnitKind.OMRADE, "FA", rs)
     hsn = create_org_unit("Hälso- och sjukvårdsnämnden", OrgUnitKind.NAMND, "HSN", region)
     create_org_unit("Hälso- och sjukvårdsförvaltningen", OrgUnitKind.FORVALTNING, "HSF", hsn)
+    for name, code, parent_code in DEMO_ENHETER:
+        create_org_unit(name, OrgUnitKind.ENHET, code, find_unit(parent_code))
     units = {unit.code: unit for unit in db.session.scalars(select(OrgUnit))}
 
     for demo_user in DEMO_USERS:
@@ -124,11 +184,79 @@ def load_demo_data() -> None:
         )
 
     for demo_plan in DEMO_PLANS:
-        plan = plans.create_plan(units[demo_plan.unit_code], demo_plan.year)
-        drafts = imports.parse_seed_csv(read_demo_file(demo_plan.file))
-        imports.populate_plan(plan, drafts, demo_criteria)
-        db.session.flush()
-        plans.adopt_plan(plan, demo_plan.adopted_on, demo_plan.paragraph, demo_plan.diary_number)
-        if demo_plan.closed:
-            plans.close_plan(plan)
+        _load_plan(units[demo_plan.unit_code], demo_plan)
+    sn_2026 = db.session.scalar(
+        select(Plan).where(Plan.org_unit_id == units["SN"].id, Plan.year == 2026)
+    )
+    plans.copy_to_next_year(sn_2026)  # a 2027 draft, to show the start of next year's work
+    db.session.flush()
+    load_demo_sam(units)
+
+
+def load_demo_sam(units: dict[str, OrgUnit]) -> None:
+    """The manager chain and a SAM round under way, with a follow-up in every state."""
+    from datetime import timedelta
+
+    from ..models import AnswerValue, SamRound
+    from . import sam
+
+    users = {user.email: user for user in db.session.scalars(select(User))}
+    assignments = {}
+    for email, unit_codes, delegating in DEMO_CHAIN:
+        assignments[email] = sam.save_assignment(
+            users[email],
+            [units[code] for code in unit_codes],
+            assignments[delegating] if delegating else None,
+        )
+    today = sam.today()
+    sam_round: SamRound = sam.start_round(
+        units["SN"],
+        today.year,
+        today + timedelta(days=21),
+        [str(question) for question in sam.DEFAULT_QUESTIONS],
+        started_by=users["hr@example.org"],
+    )
+    follow_ups = {follow_up.chef.email: follow_up for follow_up in sam_round.follow_ups}
+    questions = sam_round.live_questions
+    yes, partly, no = AnswerValue.YES, AnswerValue.PARTLY, AnswerValue.NO
+    notes = {
+        partly: "Riskbedömningen av den nya verkstaden är inte klar; den görs i vår.",
+        no: "Jag har inte fått den utbildning i arbetsmiljö som delegeringen förutsätter.",
+    }
+
+    def answer(email: str, *values: AnswerValue) -> None:
+        chosen = list(values) + [yes] * (len(questions) - len(values))
+        given = zip(questions, chosen, strict=True)
+        sam.save_answers(
+            follow_ups[email], {q.id: sam.AnswerInput(v, notes.get(v, "")) for q, v in given}
+        )
+
+    def acknowledge(email: str) -> None:
+        sam.acknowledge(follow_ups[email], by=users[email])
+
+    answer("forvaltningschef@example.org", yes, yes, partly)
+    acknowledge("forvaltningschef@example.org")  # waits for HR: the top has no fördelande chef
+    answer("chef@example.org", yes, yes, yes, partly)  # saved, not yet kvitterad
+    answer("enhetschef.service@example.org", yes, no)
+    sam.add_return(
+        follow_ups["enhetschef.service@example.org"],
+        "Brandskyddsarbetet i verkstadslokalerna",
+        "Lokalerna hyrs av fastighetsenheten och jag har ingen budget för åtgärder.",
+        by=users["enhetschef.service@example.org"],
+    )
+    acknowledge("enhetschef.service@example.org")  # waits for Maria Chef to stämma av
+    answer("enhetschef.utveckling@example.org")
+    acknowledge("enhetschef.utveckling@example.org")
+    sam.confirm(follow_ups["enhetschef.utveckling@example.org"], by=users["chef@example.org"])
+    answer("chef.fastighet@example.org", yes, partly)
+    acknowledge("chef.fastighet@example.org")
+    sam.send_back(
+        follow_ups["chef.fastighet@example.org"],
+        "Beskriv vilka risker som återstår att bedöma och när det ska vara klart.",
+        by=users["forvaltningschef@example.org"],
+    )
+    # Two enheter had an earlier last day (their verksamhetsplanering starts sooner): overdue.
+    answer("enhetschef.lokalvard@example.org", yes, yes, yes, yes, partly)
+    for email in ("enhetschef.drift@example.org", "enhetschef.lokalvard@example.org"):
+        follow_ups[email].due_on = today - timedelta(days=10)
     db.session.flush()

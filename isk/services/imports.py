@@ -1,24 +1,64 @@
-"""Reading IK-plans from the seed layout (`verksamhet,risk,atgard,regionovergripande`)."""
+"""Importing an IK-plan from CSV or XLSX: read, check every row, preview, then write all or nothing.
+
+Two layouts are read alike: the seed layout, where Verksamhet and Risk are repeated on
+every row, and the layout pasted from Word, where they are left blank on continuation rows.
+Region-wide rows (`regionovergripande` = ja) belong to the region's plan of the year: rows
+the region plan already has are shared, not copied; new ones are added there only by a
+user who may edit the region plan.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable
+import json
+import secrets
+import time
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 
-from ..models import Criterion, Plan
-from . import plans
+from ..extensions import db
+from ..models import (
+    ActionStatus,
+    Criterion,
+    Plan,
+    PlanStatus,
+    RiskTreatment,
+    SecurityAspect,
+    User,
+)
+from . import audit_log, plans
+from .plan_table import (
+    ALL_COLUMNS,
+    ASPECT_WORDS,
+    REQUIRED_COLUMNS,
+    STATUS_WORDS,
+    TREATMENT_WORDS,
+    normalise_header,
+    unneutralise_csv,
+)
 
-SEED_COLUMNS = ("verksamhet", "risk", "atgard", "regionovergripande")
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+MAX_IMPORT_ROWS = 20_000
+MAX_REPORTED_PROBLEMS = 200
 YES_VALUES = frozenset({"ja", "j", "yes", "x", "1", "sant", "true"})
 NO_VALUES = frozenset({"nej", "n", "no", "", "0", "falskt", "false"})
 
 
+class FormulaCell(str):
+    """A cell that a spreadsheet would run as a formula; never imported."""
+
+    __slots__ = ()
+
+
 class PlanImportError(ValueError):
-    """The file cannot be imported; `problems` lists each bad row for the user."""
+    """The file cannot be imported; `problems` lists each reason for the user."""
 
     def __init__(self, problems: list[str]):
         super().__init__("\n".join(problems))
@@ -26,84 +66,487 @@ class PlanImportError(ValueError):
 
 
 @dataclass
+class ActionDraft:
+    text: str
+    region_wide: bool
+    row: int
+    responsible: str | None = None
+    due_date: date | None = None
+    status: ActionStatus = ActionStatus.PLANNED
+
+
+@dataclass
 class RiskDraft:
     area: str
     text: str
-    actions: list[tuple[str, bool]] = field(default_factory=list)
-    flags: list[bool] = field(default_factory=list)
+    row: int
+    region_wide: bool = False
+    actions: list[ActionDraft] = field(default_factory=list)
+    criteria: set[Criterion] | None = None
+    aspects: set[SecurityAspect] = field(default_factory=set)
+    likelihood: int | None = None
+    consequence: int | None = None
+    treatment: RiskTreatment = RiskTreatment.MITIGATE
+    accepted_by: str | None = None
+    accepted_on: date | None = None
+    acceptance_reason: str | None = None
+    source: str | None = None
+    owner_email: str | None = None
 
-    @property
-    def region_wide(self) -> bool:
-        return bool(self.flags) and all(self.flags)
+
+# --- reading files ---------------------------------------------------------------------------
 
 
-def parse_seed_csv(text: str) -> list[RiskDraft]:
-    """Group the rows into risks, in file order; consecutive rows of one risk share it."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-    header = [column.strip().lower() for column in next(reader, [])]
-    if tuple(header) != SEED_COLUMNS:
-        raise PlanImportError(
-            [
-                _(
-                    "Rad 1: kolumnerna ska vara %(expected)s, men filen har %(found)s.",
-                    expected=", ".join(SEED_COLUMNS),
-                    found=", ".join(header) or _("inga"),
-                )
-            ]
-        )
+def read_rows(filename: str, data: bytes) -> Iterator[tuple[int, list[str]]]:
+    """Yield (row number, cells) from a CSV or XLSX file, refusing what cannot be read safely."""
+    if not data.strip():
+        raise PlanImportError([_("Filen är tom.")])
+    if len(data) > MAX_IMPORT_BYTES:
+        raise PlanImportError([
+            _("Filen är för stor (%(size)s MB). Största tillåtna storlek är %(max)s MB.",
+              size=f"{len(data) / 1024 / 1024:.1f}".replace(".", ","),
+              max=MAX_IMPORT_BYTES // 1024 // 1024)
+        ])
+    if data[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx"):
+        return _xlsx_rows(data)
+    return _csv_rows(data)
+
+
+def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise PlanImportError([
+            _("Filen är inte UTF-8-kodad (första felet på rad %(line)d). Spara den som "
+              "”CSV UTF-8” i Excel, eller som XLSX, och försök igen.", line=line)
+        ]) from error
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        for number, row in enumerate(reader, start=1):
+            yield number, [_csv_cell(cell) for cell in row]
+    except csv.Error as error:
+        raise PlanImportError([
+            _("Rad %(n)d: raden kan inte läsas som CSV (%(reason)s).",
+              n=reader.line_num, reason=str(error))
+        ]) from error
+
+
+def _csv_cell(cell: str) -> str:
+    if cell.lstrip().startswith("="):
+        return FormulaCell(cell)
+    return unneutralise_csv(cell)
+
+
+def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        raise PlanImportError([
+            _("Filen kan inte läsas som en Excel-fil (XLSX). Kontrollera att den är sparad "
+              "i formatet .xlsx.")
+        ]) from error
+    try:
+        sheet = workbook.worksheets[0]
+        for number, row in enumerate(sheet.iter_rows(), start=1):
+            cells = []
+            for cell in row:
+                text = _xlsx_text(cell.value)
+                cells.append(FormulaCell(text) if cell.data_type == "f" else text)
+            yield number, cells
+    finally:
+        workbook.close()
+
+
+def _xlsx_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "date") and hasattr(value, "hour"):
+        return value.date().isoformat()  # a datetime from a date cell
+    return str(value)
+
+
+# --- parsing rows into drafts ----------------------------------------------------------------
+
+
+def parse_rows(rows: Iterable[tuple[int, list[str]]]) -> list[RiskDraft]:
+    """Group rows into risks with their åtgärder, checking every cell; all problems at once."""
     problems: list[str] = []
+    iterator = iter(rows)
+    header_row = next(iterator, None)
+    if header_row is None:
+        raise PlanImportError([_("Filen är tom.")])
+    header = [normalise_header(name) for name in header_row[1]]
+    while header and not header[-1]:
+        header.pop()
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    unknown = [name for name in header if name not in ALL_COLUMNS]
+    if missing or unknown or len(set(header)) != len(header):
+        raise PlanImportError([
+            _("Rad 1: kolumnerna ska vara %(expected)s (och valfritt %(optional)s), men filen har "
+              "%(found)s.", expected=", ".join(REQUIRED_COLUMNS),
+              optional=", ".join(name for name in ALL_COLUMNS if name not in REQUIRED_COLUMNS),
+              found=", ".join(header_row[1]) or _("inga"))
+        ])
     drafts: list[RiskDraft] = []
-    for line_number, row in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in row):
+    current_area = ""
+    current: RiskDraft | None = None
+    for count, (number, raw) in enumerate(iterator, start=1):
+        if count > MAX_IMPORT_ROWS:
+            raise PlanImportError([_("Filen har fler än %(n)d rader.", n=MAX_IMPORT_ROWS)])
+        if not any(cell.strip() for cell in raw):
             continue
-        if len(row) != len(SEED_COLUMNS):
-            problems.append(
-                _(
-                    "Rad %(n)d: raden har %(found)d kolumner i stället för %(expected)d.",
-                    n=line_number,
-                    found=len(row),
-                    expected=len(SEED_COLUMNS),
-                )
+        if len(raw) > len(header) and any(cell.strip() for cell in raw[len(header):]):
+            problems.append(_("Rad %(n)d: raden har fler kolumner än rubrikraden.", n=number))
+            continue
+        formulas = {name for i, name in enumerate(header)
+                    if i < len(raw) and isinstance(raw[i], FormulaCell)}
+        row = {name: (raw[i].strip() if i < len(raw) else "") for i, name in enumerate(header)}
+        row_problems: list[str] = []
+
+        def problem(column: str, reason: str, row_number: int = number,
+                    sink: list[str] = row_problems) -> None:
+            sink.append(_("Rad %(n)d, kolumn %(col)s: %(reason)s",
+                          n=row_number, col=column, reason=reason))
+
+        for name, value in row.items():
+            if name in formulas:
+                problem(name, _("cellen innehåller en formel (%(formula)s). Importen tar bara "
+                                "text; ersätt formeln med dess text.", formula=_short(value, 40)))
+            elif len(value) > 10_000:
+                problem(name, _("texten är längre än 10 000 tecken."))
+        area = row["verksamhet"] or current_area
+        if len(area) > 200:
+            problem("verksamhet", _("namnet får vara högst 200 tecken."))
+        flag = row.get("regionovergripande", "").lower()
+        if flag not in YES_VALUES | NO_VALUES:
+            problem("regionovergripande", _("”%(value)s” ska vara ja eller nej.",
+                                            value=row["regionovergripande"]))
+        region_wide = flag in YES_VALUES
+        if row["risk"]:
+            if not area:
+                problem("verksamhet", _("värdet saknas."))
+            risk = RiskDraft(area=area, text=row["risk"], row=number, region_wide=region_wide)
+            same_as_current = (
+                current is not None and (current.area, current.text) == (area, row["risk"])
             )
+            if not same_as_current:
+                _read_risk_columns(risk, row, problem)
+        elif row["atgard"]:
+            if current is None:
+                problem("risk", _("värdet saknas, och det finns ingen risk ovanför att fortsätta."))
+        else:
+            problem("risk", _("värdet saknas."))
+        action = None
+        if row["atgard"]:
+            action = ActionDraft(text=row["atgard"], region_wide=region_wide, row=number)
+            _read_action_columns(action, row, problem)
+        problems.extend(row_problems)
+        if row_problems:
             continue
-        area, risk_text, action_text, flag = (cell.strip() for cell in row)
-        if not area:
-            problems.append(_("Rad %(n)d, kolumn verksamhet: värdet saknas.", n=line_number))
-        if not risk_text:
-            problems.append(_("Rad %(n)d, kolumn risk: värdet saknas.", n=line_number))
-        if flag.lower() not in YES_VALUES | NO_VALUES:
-            problems.append(
-                _(
-                    "Rad %(n)d, kolumn regionovergripande: ”%(value)s” ska vara ja eller nej.",
-                    n=line_number,
-                    value=flag,
-                )
-            )
-        if not area or not risk_text:
-            continue
-        region_wide = flag.lower() in YES_VALUES
-        current = drafts[-1] if drafts else None
-        if current is None or (current.area, current.text) != (area, risk_text):
-            current = RiskDraft(area, risk_text)
+        current_area = area
+        if row["risk"] and not (current and (current.area, current.text) == (area, row["risk"])):
+            current = risk
             drafts.append(current)
-        current.flags.append(region_wide)
-        if action_text:
-            current.actions.append((action_text, region_wide))
+        assert current is not None
+        if region_wide != current.region_wide:
+            problems.append(_("Rad %(n)d, kolumn regionovergripande: en risk och dess åtgärder "
+                              "måste vara antingen alla regionövergripande eller ingen.", n=number))
+        if action is not None:
+            current.actions.append(action)
+    if not drafts and not problems:
+        problems.append(_("Filen har inga risker, bara en rubrikrad."))
     if problems:
+        if len(problems) > MAX_REPORTED_PROBLEMS:
+            more = len(problems) - MAX_REPORTED_PROBLEMS
+            problems = [*problems[:MAX_REPORTED_PROBLEMS], _("… och %(n)d fel till.", n=more)]
         raise PlanImportError(problems)
     return drafts
 
 
-def populate_plan(
+def _read_risk_columns(risk: RiskDraft, row: dict[str, str],
+                       problem: Callable[[str, str], None]) -> None:
+    if row.get("kriterier"):
+        letters = {part.strip().lower().rstrip(")") for part in
+                   row["kriterier"].replace(";", ",").split(",") if part.strip()}
+        if not letters or not letters <= {"c", "d", "e"}:
+            problem("kriterier", _("”%(value)s” ska vara en lista av c, d och e.",
+                                   value=row["kriterier"]))
+        else:
+            risk.criteria = {Criterion(letter) for letter in letters}
+    if row.get("informationssakerhet"):
+        words = {part.strip().lower() for part in row["informationssakerhet"].replace(";", ",")
+                 .split(",") if part.strip()}
+        by_word = {word: SecurityAspect(key) for key, word in ASPECT_WORDS.items()}
+        unknown = words - by_word.keys()
+        if unknown:
+            problem("informationssakerhet", _(
+                "”%(value)s” är inte konfidentialitet, riktighet, tillgänglighet eller spårbarhet.",
+                value=", ".join(sorted(unknown))))
+        risk.aspects = {by_word[word] for word in words if word in by_word}
+    for column in ("sannolikhet", "konsekvens"):
+        value = row.get(column, "")
+        if value:
+            if value not in {"1", "2", "3", "4"}:
+                problem(column, _("”%(value)s” ska vara en siffra 1-4.", value=value))
+            elif column == "sannolikhet":
+                risk.likelihood = int(value)
+            else:
+                risk.consequence = int(value)
+    if (risk.likelihood is None) != (risk.consequence is None) and not (
+        row.get("sannolikhet", "") and row.get("konsekvens", "")
+    ):
+        problem("sannolikhet", _("ange både sannolikhet och konsekvens, eller ingen av dem."))
+    treatment = row.get("hantering", "").lower()
+    if treatment:
+        by_word = {word: RiskTreatment(key) for key, word in TREATMENT_WORDS.items()}
+        if treatment not in by_word:
+            problem("hantering", _("”%(value)s” ska vara åtgärdas eller accepteras.",
+                                   value=row["hantering"]))
+        else:
+            risk.treatment = by_word[treatment]
+    risk.accepted_by = row.get("accepterad_av") or None
+    risk.acceptance_reason = row.get("motivering") or None
+    risk.accepted_on = _date_cell(row, "accepterad_datum", problem)
+    if risk.treatment is RiskTreatment.ACCEPT and not (
+        risk.accepted_by and risk.accepted_on and risk.acceptance_reason
+    ):
+        problem("hantering", _("en accepterad risk ska ange accepterad_av, accepterad_datum och "
+                               "motivering."))
+    risk.source = row.get("kalla") or None
+    risk.owner_email = (row.get("riskagare") or "").lower() or None
+
+
+def _read_action_columns(action: ActionDraft, row: dict[str, str],
+                         problem: Callable[[str, str], None]) -> None:
+    action.responsible = row.get("atgard_ansvarig") or None
+    action.due_date = _date_cell(row, "atgard_klar_senast", problem)
+    status = row.get("atgard_status", "").lower()
+    if status:
+        by_word = {word: ActionStatus(key) for key, word in STATUS_WORDS.items()}
+        if status not in by_word:
+            problem("atgard_status", _("”%(value)s” ska vara en av: %(allowed)s.",
+                                       value=row["atgard_status"],
+                                       allowed=", ".join(STATUS_WORDS.values())))
+        else:
+            action.status = by_word[status]
+
+
+def _date_cell(row: dict[str, str], column: str,
+               problem: Callable[[str, str], None]) -> date | None:
+    value = row.get(column, "")
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        problem(column, _("”%(value)s” är inte ett datum på formen ÅÅÅÅ-MM-DD.", value=value))
+        return None
+
+
+# --- preview and apply -----------------------------------------------------------------------
+
+
+@dataclass
+class ImportPlan:
+    """What an import will do, shown to the user before anything is written."""
+
+    own: list[RiskDraft]
+    region_new: list[RiskDraft]
+    region_shared: list[RiskDraft]
+    region_new_actions: list[tuple[int, ActionDraft]]  # (region risk id, action)
+    warnings: list[str]
+
+    @property
+    def risk_count(self) -> int:
+        return len(self.own) + len(self.region_new)
+
+    @property
+    def action_count(self) -> int:
+        return (sum(len(d.actions) for d in self.own + self.region_new)
+                + len(self.region_new_actions))
+
+
+def default_criteria(area_name: str) -> set[Criterion]:
+    """Criteria for a risk whose file does not say (the seed layout has no such column)."""
+    del area_name
+    return {Criterion.C}
+
+
+def prepare(
     plan: Plan,
-    drafts: Iterable[RiskDraft],
-    criteria_for: Callable[[str], Iterable[Criterion]],
-) -> None:
-    """Add the drafted verksamheter, risks and åtgärder to the plan, keeping their order."""
+    drafts: list[RiskDraft],
+    *,
+    may_edit_region: bool,
+    criteria_for: Callable[[str], Iterable[Criterion]] = default_criteria,
+) -> ImportPlan:
+    """Check the drafts against the plan and the region plan; raise with every problem."""
+    problems: list[str] = []
+    if plan.status is not PlanStatus.DRAFT:
+        raise PlanImportError([_("Import går bara till ett utkast. Planen är %(status)s.",
+                                 status=plan.status.label.lower())])
+    region_plan = plans.region_plan_for(plan)
+    existing = {}
+    if region_plan is not None:
+        for area in plans.live(region_plan.process_areas):
+            for risk in plans.live(area.risks):
+                existing[(area.name, risk.text)] = risk
+    own, region_new, region_shared = [], [], []
+    region_new_actions: list[tuple[int, ActionDraft]] = []
+    owners = _owners(drafts)
     for draft in drafts:
-        area = plans.add_process_area(plan, draft.area)
-        risk = plans.add_risk(
-            area, draft.text, criteria_for(draft.area), region_wide=draft.region_wide
-        )
-        for text, region_wide in draft.actions:
-            plans.add_action(risk, text, region_wide=region_wide)
+        if draft.criteria is None:
+            draft.criteria = set(criteria_for(draft.area))
+        if Criterion.E in draft.criteria and not draft.aspects:
+            draft.aspects = set(SecurityAspect)
+        if draft.owner_email and draft.owner_email not in owners:
+            problems.append(_("Rad %(n)d, kolumn riskagare: det finns ingen användare med "
+                              "e-postadressen %(email)s.", n=draft.row, email=draft.owner_email))
+        if not draft.region_wide or plan.is_region_plan:
+            own.append(draft)
+            continue
+        shared = existing.get((draft.area, draft.text))
+        if shared is None:
+            if may_edit_region:
+                region_new.append(draft)
+            else:
+                problems.append(_(
+                    "Rad %(n)d: den regionövergripande risken ”%(risk)s” finns inte i regionens "
+                    "plan för %(year)d. Be en systemförvaltare lägga in den där, eller markera "
+                    "raden som nej i kolumnen regionovergripande.",
+                    n=draft.row, risk=_short(draft.text), year=plan.year))
+            continue
+        region_shared.append(draft)
+        known = {action.text for action in plans.live(shared.actions)}
+        for action in draft.actions:
+            if action.text in known:
+                continue
+            if may_edit_region:
+                region_new_actions.append((shared.id, action))
+            else:
+                problems.append(_(
+                    "Rad %(n)d: den regionövergripande åtgärden ”%(action)s” finns inte i "
+                    "regionens plan för %(year)d.", n=action.row, action=_short(action.text),
+                    year=plan.year))
+    if problems:
+        raise PlanImportError(problems)
+    warnings = [
+        _("Rad %(n)d: risken ”%(risk)s” har ingen åtgärd. Planen kan inte fastställas förrän "
+          "den har en åtgärd eller har accepterats.", n=d.row, risk=_short(d.text))
+        for d in own + region_new
+        if d.treatment is RiskTreatment.MITIGATE and not d.actions
+    ]
+    return ImportPlan(own, region_new, region_shared, region_new_actions, warnings)
+
+
+def _owners(drafts: list[RiskDraft]) -> dict[str, User]:
+    emails = {d.owner_email for d in drafts if d.owner_email}
+    if not emails:
+        return {}
+    return {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))}
+
+
+def apply(plan: Plan, prepared: ImportPlan, *, filename: str) -> None:
+    """Write the import; the caller commits once, so it lands whole or not at all."""
+    owners = _owners(prepared.own + prepared.region_new)
+    region_plan = plans.region_plan_for(plan) if prepared.region_new else None
+    if prepared.region_new and region_plan is None:
+        region_unit = db.session.get(type(plan.org_unit), plans.region_root_id(plan.org_unit))
+        region_plan = plans.create_plan(region_unit, plan.year)
+    for target, drafts in ((region_plan, prepared.region_new), (plan, prepared.own)):
+        for draft in drafts:
+            assert target is not None
+            _write_risk(target, draft, owners)
+    for risk_id, action in prepared.region_new_actions:
+        from ..models import Risk
+
+        risk = db.session.get(Risk, risk_id)
+        plans.add_action(risk, plans.ActionData(action.text, action.responsible,
+                                                action.due_date, action.status))
+    db.session.flush()
+    audit_log.record("plan_imported", plan, file=filename, risks=prepared.risk_count,
+                     actions=prepared.action_count)
+
+
+def _write_risk(plan: Plan, draft: RiskDraft, owners: dict[str, User]) -> None:
+    area = plans.add_process_area(plan, draft.area)
+    risk = plans.add_risk(area, plans.RiskData(
+        text=draft.text, criteria=set(draft.criteria or {Criterion.C}), aspects=draft.aspects,
+        likelihood=draft.likelihood, consequence=draft.consequence, treatment=draft.treatment,
+        accepted_by=draft.accepted_by, accepted_on=draft.accepted_on,
+        acceptance_reason=draft.acceptance_reason, source=draft.source,
+        owner=owners.get(draft.owner_email or ""),
+    ))
+    for action in draft.actions:
+        plans.add_action(risk, plans.ActionData(action.text, action.responsible,
+                                                action.due_date, action.status))
+
+
+def _short(text: str, length: int = 70) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def import_file(
+    plan: Plan, filename: str, data: bytes, *, may_edit_region: bool,
+    criteria_for: Callable[[str], Iterable[Criterion]] = default_criteria,
+) -> ImportPlan:
+    """Read, check and write in one go (the CLI and the demo); raises before writing anything."""
+    drafts = parse_rows(read_rows(filename, data))
+    prepared = prepare(plan, drafts, may_edit_region=may_edit_region, criteria_for=criteria_for)
+    apply(plan, prepared, filename=filename)
+    return prepared
+
+
+# --- the upload between preview and confirmation ---------------------------------------------
+
+STASH_MAX_AGE_SECONDS = 24 * 3600
+
+
+def _stash_dir(instance_path: str) -> Path:
+    path = Path(instance_path) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def stash_upload(instance_path: str, plan: Plan, user_id: int, filename: str,
+                 data: bytes) -> str:
+    """Keep an upload until the user confirms the preview; returns the token that names it."""
+    directory = _stash_dir(instance_path)
+    now = time.time()
+    for old in directory.glob("*.json"):
+        if now - old.stat().st_mtime > STASH_MAX_AGE_SECONDS:
+            old.unlink(missing_ok=True)
+            old.with_suffix(".bin").unlink(missing_ok=True)
+    token = secrets.token_urlsafe(24)
+    (directory / f"{token}.bin").write_bytes(data)
+    (directory / f"{token}.json").write_text(json.dumps(
+        {"plan_id": plan.id, "user_id": user_id, "filename": filename}), encoding="utf-8")
+    return token
+
+
+def load_stash(instance_path: str, token: str, plan: Plan, user_id: int) -> tuple[str, bytes]:
+    """The stashed upload for this plan and user, or PlanImportError if it is gone."""
+    gone = PlanImportError([_("Förhandsgranskningen har gått ut. Ladda upp filen igen.")])
+    if not token or not all(c.isalnum() or c in "-_" for c in token):
+        raise gone
+    directory = _stash_dir(instance_path)
+    meta_path = directory / f"{token}.json"
+    if not meta_path.exists():
+        raise gone
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    if meta["plan_id"] != plan.id or meta["user_id"] != user_id:
+        raise gone
+    return meta["filename"], (directory / f"{token}.bin").read_bytes()
+
+
+def drop_stash(instance_path: str, token: str) -> None:
+    directory = _stash_dir(instance_path)
+    (directory / f"{token}.json").unlink(missing_ok=True)
+    (directory / f"{token}.bin").unlink(missing_ok=True)

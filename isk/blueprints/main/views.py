@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from ... import i18n
 from ...forms import EmptyForm
 from ...permissions import AUTHENTICATED, PUBLIC, access
-from ...services import plans
+from ...services import plans, sam
 from ..auth.views import safe_next
 
 bp = Blueprint("main", __name__)
@@ -18,7 +18,12 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @access(AUTHENTICATED)
 def index() -> str:
-    return render_template("main/index.html", plans=plans.plans_visible_to(current_user))
+    return render_template(
+        "main/index.html",
+        plans=plans.plans_visible_to(current_user),
+        sam_inbox=sam.inbox(current_user),
+        today=sam.today(),
+    )
 
 
 @bp.route("/sprak/<code>", methods=["POST"])

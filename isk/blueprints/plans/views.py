@@ -1,14 +1,26 @@
-"""IK-plans: the plan page."""
+"""The plan page, new plans, the lifecycle, history and exports."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from collections.abc import Callable
 
-from ...models import Criterion
-from ...permissions import Permission, access, require
-from ...services import plans
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
 
-bp = Blueprint("plans", __name__, url_prefix="/planer")
+from ...extensions import db
+from ...forms import EmptyForm, options
+from ...models import Criterion, OrgUnit, Plan, PlanRevision
+from ...models.types import utcnow
+from ...permissions import Permission, access, can, require
+from ...services import exports, plans
+from ...services.pdf.plan import render_plan
+from ...services.plan_document import from_snapshot, table_rows
+from . import bp
+from . import page as plan_page
+from .forms import AdoptForm, NewPlanForm
+from .helpers import plan_or_404, show_error
 
 
 @bp.route("/<int:plan_id>")
@@ -16,6 +28,155 @@ bp = Blueprint("plans", __name__, url_prefix="/planer")
 def show(plan_id: int) -> str:
     plan = plans.load_plan_for_display(plan_id) or abort(404)
     require(Permission.VIEW_PLAN, plan)
-    return render_template(
-        "plans/show.html", plan=plan, rows=plans.table_rows(plan), criteria=list(Criterion)
-    )
+    page = plan_page.build(plan, request.args, current_user)
+    return render_template("plans/show.html", plan=plan, page=page, criteria=list(Criterion),
+                           action_form=EmptyForm())
+
+
+@bp.route("/ny", methods=["GET", "POST"])
+@access(Permission.EDIT_PLAN)
+def new() -> BaseResponse | str | tuple[str, int]:
+    form = NewPlanForm()
+    units = [u for u in plans.units_for_new_plan(current_user)
+             if can(current_user, Permission.EDIT_PLAN, u)]
+    form.org_unit.choices = options((u.id, f"{u.name} ({u.kind.label.lower()})") for u in units)
+    if request.method == "GET":
+        form.year.data = utcnow().year + 1
+    if form.validate_on_submit():
+        unit = db.session.get(OrgUnit, form.org_unit.data) or abort(400)
+        require(Permission.EDIT_PLAN, unit)
+        try:
+            plan = plans.create_plan(unit, form.year.data)
+        except plans.PlanError as error:
+            status = show_error(form, error)
+            return render_template("plans/new.html", form=form), status
+        db.session.commit()
+        flash(_("Utkastet till internkontrollplan %(year)d är skapat.", year=plan.year),
+              "success")
+        return redirect(url_for("plans.show", plan_id=plan.id))
+    return render_template("plans/new.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/<int:plan_id>/faststall", methods=["GET", "POST"])
+@access(Permission.ADOPT_PLAN)
+def adopt(plan_id: int) -> BaseResponse | str | tuple[str, int]:
+    plan = plan_or_404(plan_id, Permission.ADOPT_PLAN)
+    form = AdoptForm()
+    pending = plans.unhandled_risks(plan)
+    if form.validate_on_submit():
+        try:
+            plans.adopt_plan(plan, form.adopted_on.data, form.paragraph.data,
+                             form.diary_number.data, current_user)
+        except plans.PlanError as error:
+            status = show_error(form, error)
+            return render_template("plans/adopt.html", plan=plan, form=form,
+                                   pending=pending), status
+        db.session.commit()
+        flash(_("Planen är fastställd (%(reference)s).", reference=plan.adoption_reference),
+              "success")
+        return redirect(url_for("plans.show", plan_id=plan.id))
+    status = 400 if form.errors else 200
+    return render_template("plans/adopt.html", plan=plan, form=form, pending=pending), status
+
+
+def _lifecycle_post(
+    plan_id: int, permission: Permission, operation: Callable[[Plan], Plan | None], message: str
+) -> BaseResponse:
+    plan = plan_or_404(plan_id, permission)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        result = operation(plan)  # the new plan for a copy, else None
+    except plans.PlanError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("plans.show", plan_id=plan.id))
+    db.session.commit()
+    flash(message, "success")
+    if plan.archived_at is not None:
+        return redirect(url_for("main.index"))
+    return redirect(url_for("plans.show", plan_id=(result or plan).id))
+
+
+@bp.route("/<int:plan_id>/avsluta", methods=["POST"])
+@access(Permission.ADOPT_PLAN)
+def close(plan_id: int) -> BaseResponse:
+    return _lifecycle_post(plan_id, Permission.ADOPT_PLAN, plans.close_plan,
+                           _("Planen är avslutad."))
+
+
+@bp.route("/<int:plan_id>/kopiera", methods=["POST"])
+@access(Permission.EDIT_PLAN)
+def copy_to_next_year(plan_id: int) -> BaseResponse:
+    return _lifecycle_post(plan_id, Permission.EDIT_PLAN, plans.copy_to_next_year,
+                           _("Nästa års utkast är skapat som en kopia av planen."))
+
+
+@bp.route("/<int:plan_id>/arkivera", methods=["POST"])
+@access(Permission.EDIT_PLAN)
+def archive(plan_id: int) -> BaseResponse:
+    return _lifecycle_post(plan_id, Permission.EDIT_PLAN, plans.archive_plan,
+                           _("Utkastet är arkiverat."))
+
+
+@bp.route("/<int:plan_id>/historik")
+@access(Permission.VIEW_PLAN)
+def history(plan_id: int) -> str:
+    plan = plan_or_404(plan_id)
+    return render_template("plans/history.html", plan=plan, revisions=plan.revisions)
+
+
+def _revision_or_404(plan_id: int, number: int) -> tuple[Plan, PlanRevision]:
+    plan = plan_or_404(plan_id)
+    revision = next((r for r in plan.revisions if r.number == number), None) or abort(404)
+    return plan, revision
+
+
+@bp.route("/<int:plan_id>/versioner/<int:number>")
+@access(Permission.VIEW_PLAN)
+def revision(plan_id: int, number: int) -> str:
+    plan, revision = _revision_or_404(plan_id, number)
+    document = from_snapshot(revision.snapshot)
+    return render_template("plans/revision.html", plan=plan, revision=revision,
+                           document=document, rows=table_rows(document.areas),
+                           criteria=list(Criterion))
+
+
+@bp.route("/<int:plan_id>/versioner/<int:number>.pdf")
+@access(Permission.VIEW_PLAN)
+def revision_pdf(plan_id: int, number: int) -> Response:
+    plan, revision = _revision_or_404(plan_id, number)
+    pdf = render_plan(from_snapshot(revision.snapshot), printed_at=utcnow(),
+                      printed_by=current_user.name, revision=revision.number)
+    return _download(pdf, "application/pdf", f"{_file_stem(plan)}-version-{number}.pdf")
+
+
+def _file_stem(plan: Plan) -> str:
+    return f"internkontrollplan-{plan.year}-{plan.org_unit.code.lower()}"
+
+
+def _download(data: bytes, mimetype: str, filename: str) -> Response:
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/<int:plan_id>/export.<any(pdf, xlsx, csv):kind>")
+@access(Permission.VIEW_PLAN)
+def export(plan_id: int, kind: str) -> Response:
+    plan = plans.load_plan_for_display(plan_id) or abort(404)
+    require(Permission.VIEW_PLAN, plan)
+    document = plans.document_for(plan)
+    stem = _file_stem(plan)
+    if kind == "pdf":
+        latest = plan.revisions[-1].number if plan.revisions else None
+        data = render_plan(document, printed_at=utcnow(), printed_by=current_user.name,
+                           revision=latest)
+        return _download(data, "application/pdf", f"{stem}.pdf")
+    if kind == "xlsx":
+        data = exports.to_xlsx(document, _("Internkontrollplan %(year)d", year=plan.year))
+        return _download(
+            data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            f"{stem}.xlsx")
+    return _download(exports.to_csv(document), "text/csv; charset=utf-8", f"{stem}.csv")

@@ -1,0 +1,71 @@
+"""Importing a plan from CSV or XLSX: upload, preview, confirm."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ...extensions import db
+from ...models import OrgUnit, Plan
+from ...permissions import Permission, access, can
+from ...services import imports, plans
+from . import bp
+from .editing import View
+from .forms import ConfirmImportForm, ImportForm
+from .helpers import plan_or_404
+
+
+def _prepare(plan: Plan, filename: str, data: bytes) -> imports.ImportPlan:
+    region_unit = db.session.get(OrgUnit, plans.region_root_id(plan.org_unit))
+    may_edit_region = can(current_user, Permission.EDIT_PLAN, region_unit)
+    drafts = imports.parse_rows(imports.read_rows(filename, data))
+    return imports.prepare(plan, drafts, may_edit_region=may_edit_region)
+
+
+@bp.route("/<int:plan_id>/importera", methods=["GET", "POST"])
+@access(Permission.EDIT_PLAN)
+def import_upload(plan_id: int) -> View:
+    plan = plan_or_404(plan_id, Permission.EDIT_PLAN)
+    form = ImportForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        filename = upload.filename or "import"
+        data = upload.read()  # bounded by MAX_CONTENT_LENGTH; the service checks the size
+        try:
+            prepared = _prepare(plan, filename, data)
+        except imports.PlanImportError as error:
+            db.session.rollback()
+            return render_template("plans/import.html", plan=plan, form=form,
+                                   problems=error.problems), 400
+        token = imports.stash_upload(current_app.instance_path, plan, current_user.id,
+                                     filename, data)
+        return render_template("plans/import_preview.html", plan=plan, prepared=prepared,
+                               filename=filename, form=ConfirmImportForm(token=token))
+    return render_template("plans/import.html", plan=plan, form=form), \
+        400 if form.errors else 200
+
+
+@bp.route("/<int:plan_id>/importera/bekrafta", methods=["POST"])
+@access(Permission.EDIT_PLAN)
+def import_confirm(plan_id: int) -> View:
+    plan = plan_or_404(plan_id, Permission.EDIT_PLAN)
+    form = ConfirmImportForm()
+    if not form.validate_on_submit():
+        flash(_("Förhandsgranskningen har gått ut. Ladda upp filen igen."), "error")
+        return redirect(url_for("plans.import_upload", plan_id=plan.id))
+    try:
+        filename, data = imports.load_stash(current_app.instance_path, form.token.data, plan,
+                                            current_user.id)
+        prepared = _prepare(plan, filename, data)
+        imports.apply(plan, prepared, filename=filename)
+    except (imports.PlanImportError, plans.PlanError) as error:
+        db.session.rollback()
+        problems = getattr(error, "problems", [str(error)])
+        return render_template("plans/import.html", plan=plan, form=ImportForm(),
+                               problems=problems), 400
+    db.session.commit()
+    imports.drop_stash(current_app.instance_path, form.token.data)
+    flash(_("Importen är klar: %(risks)d risker och %(actions)d åtgärder.",
+            risks=prepared.risk_count, actions=prepared.action_count), "success")
+    return redirect(url_for("plans.show", plan_id=plan.id))

@@ -1,0 +1,269 @@
+"""The internkontrollplan as a PDF for the nämnd: A4 landscape, Verksamhet | Risk | Åtgärd.
+
+The Verksamhet cell reads as one cell over its rows: its name stands on the group's first
+row and the lines between the group's rows are left out of that column (likewise the Risk
+cell over its åtgärder). reportlab cannot break a page inside a real row span, so a group
+longer than a page would not print; this way it does, and each page repeats the header and
+names the verksamhet and risk it continues, marked "(forts.)".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
+
+from ..plan_document import DocAction, DocRisk, PlanDocument, TableRow, table_rows
+from . import base
+
+COLUMN_WIDTHS = (45 * mm, 104 * mm, 118 * mm)
+
+
+class ContinuedCell(Paragraph):
+    """An empty cell that belongs to the group above; names it if a page starts here."""
+
+    def __init__(self, continued_text: str, style: str = "cell_bold"):
+        super().__init__("", base.styles()[style])
+        self.continued_text = continued_text
+        self.continued_style = style
+
+
+@dataclass
+class _Row:
+    cells: list[Any]
+    first_of_area: bool
+    first_of_risk: bool
+    height: float = 0.0
+
+
+TABLE_STYLE = [
+    ("FONT", (0, 0), (-1, -1), base.FONT),
+    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ("BACKGROUND", (0, 0), (-1, 0), base.HEADER_FILL),
+    ("BOX", (0, 0), (-1, -1), 0.6, base.LINE),
+    ("LINEBELOW", (0, 0), (-1, 0), 1.0, base.INK),
+    ("LINEAFTER", (0, 0), (1, -1), 0.4, base.LINE),
+    ("TOPPADDING", (0, 0), (-1, -1), 4),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+]
+
+
+CELL_PADDING = {"left": 6, "right": 6, "top": 4, "bottom": 5}
+
+
+class PlanTable(Flowable):
+    """The plan table, paginated by ISK rather than by reportlab's Table.split.
+
+    Each row's height is measured once; a page then takes the rows that fit, under the
+    repeated header, as one small Table with those heights. reportlab re-measures the whole
+    remainder of a long table on every page it splits, which made a 500-risk plan take
+    seconds. A row taller than a page is left to reportlab, which splits inside it, so
+    nothing is clipped.
+    """
+
+    def __init__(self, header: list[Any], rows: list[_Row], *, continued: bool = False):
+        super().__init__()
+        self.header = header
+        self.rows = rows
+        self.continued = continued
+        self.header_height = self._height(header)
+
+    @staticmethod
+    def _height(cells: list[Any]) -> float:
+        tallest = 0.0
+        for cell, width in zip(cells, COLUMN_WIDTHS, strict=True):
+            inner = width - CELL_PADDING["left"] - CELL_PADDING["right"]
+            items = cell if isinstance(cell, list) else [cell]
+            tallest = max(tallest, sum(item.wrap(inner, 10**6)[1] for item in items))
+        return tallest + CELL_PADDING["top"] + CELL_PADDING["bottom"]
+
+    def _row_cells(self, index: int) -> list[Any]:
+        """A row's cells; the first row of a continued table names what it continues."""
+        cells = self.rows[index].cells
+        if index == 0 and self.continued:
+            return [self._continuation(cell) for cell in cells]
+        return cells
+
+    def _row_height(self, index: int) -> float:
+        row = self.rows[index]
+        if index == 0 and self.continued:
+            return self._height(self._row_cells(0))
+        if not row.height:
+            row.height = self._height(row.cells)
+        return row.height
+
+    @staticmethod
+    def _continuation(cell: Any) -> Any:
+        if isinstance(cell, ContinuedCell):
+            return base.text(_("%(text)s (forts.)", text=cell.continued_text),
+                             cell.continued_style)
+        return cell
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        self.width = sum(COLUMN_WIDTHS)
+        self.height = self.header_height + sum(
+            self._row_height(i) for i in range(len(self.rows)))
+        return self.width, self.height
+
+    def _table(self, count: int) -> Table:
+        data: list[list[Any]] = [self.header]
+        heights = [self.header_height]
+        commands = list(TABLE_STYLE)
+        for index in range(count):
+            row = self.rows[index]
+            data.append(self._row_cells(index))
+            heights.append(self._row_height(index))
+            if index > 0:
+                first_column = 0 if row.first_of_area else (1 if row.first_of_risk else 2)
+                weight = 0.9 if row.first_of_area else 0.4
+                commands.append(("LINEABOVE", (first_column, index + 1), (-1, index + 1),
+                                 weight, base.LINE))
+        table = Table(data, colWidths=COLUMN_WIDTHS, rowHeights=heights, repeatRows=1,
+                      splitInRow=1)
+        table.setStyle(TableStyle(commands))
+        return table
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
+        room = availHeight - self.header_height
+        taken = 0
+        while taken < len(self.rows) and self._row_height(taken) <= room:
+            room -= self._row_height(taken)
+            taken += 1
+        if taken == 0:
+            if availHeight < self.header_height + 60:
+                return []  # too little room even to start: the next frame gets it
+            # A row taller than a page: measured afresh, reportlab splits inside it.
+            single = Table([self.header, self._row_cells(0)], colWidths=COLUMN_WIDTHS,
+                           repeatRows=1, splitInRow=1)
+            single.setStyle(TableStyle(TABLE_STYLE))
+            rest = [PlanTable(self.header, self.rows[1:], continued=True)] \
+                if len(self.rows) > 1 else []
+            return [*single.split(availWidth, availHeight), *rest]
+        first = self._table(taken)
+        if taken == len(self.rows):
+            return [first]
+        return [first, PlanTable(self.header, self.rows[taken:], continued=True)]
+
+    def draw(self) -> None:
+        table = self._table(len(self.rows))
+        table.wrapOn(self.canv, self.width, self.height)
+        table.drawOn(self.canv, 0, 0)
+
+
+def _meta(parts: list[str]) -> Paragraph:
+    return base.text(" · ".join(part for part in parts if part), "small")
+
+
+def _risk_cell(risk: DocRisk) -> list[Paragraph]:
+    criteria = ", ".join(c.value for c in risk.criteria)
+    if risk.aspects:
+        criteria += " (" + ", ".join(a.label for a in risk.aspects) + ")"
+    score = (
+        _("Riskvärde %(score)d (sannolikhet %(l)d × konsekvens %(c)d)",
+          score=risk.risk_score, l=risk.likelihood, c=risk.consequence)
+        if risk.risk_score is not None else _("Riskvärde: ej bedömt")
+    )
+    parts = [
+        _("Kriterier: %(criteria)s", criteria=criteria),
+        score,
+        _("Regionövergripande") if risk.region_wide else "",
+        _("Källa: %(source)s", source=risk.source) if risk.source else "",
+        _("Riskägare: %(owner)s", owner=risk.owner) if risk.owner else "",
+    ]
+    cell = [base.text(risk.text), _meta(parts)]
+    if risk.treatment.value == "accept":
+        cell.append(base.text(
+            _("Accepterad av %(who)s %(when)s: %(why)s", who=risk.accepted_by,
+              when=risk.accepted_on.isoformat() if risk.accepted_on else "",
+              why=risk.acceptance_reason), "small"))
+    return cell
+
+
+def _action_cell(action: DocAction | None) -> list[Paragraph]:
+    if action is None:
+        return [base.text(_("Ingen åtgärd angiven."), "small")]
+    parts = [
+        _("Regionövergripande åtgärd") if action.region_wide else "",
+        _("Ansvarig: %(who)s", who=action.responsible) if action.responsible else "",
+        _("Klar senast: %(date)s", date=action.due_date.isoformat()) if action.due_date else "",
+        _("Status: %(status)s", status=action.status.label),
+    ]
+    return [base.text(action.text), _meta(parts)]
+
+
+def _table(rows: list[TableRow]) -> PlanTable:
+    header = [base.text(_("Verksamhet"), "header"), base.text(_("Risk"), "header"),
+              base.text(_("Åtgärd"), "header")]
+    body = [
+        _Row(
+            cells=[
+                base.text(row.area.name, "cell_bold") if row.first_of_area
+                else ContinuedCell(row.area.name),
+                _risk_cell(row.risk) if row.first_of_risk
+                else ContinuedCell(_short(row.risk.text), "cell"),
+                _action_cell(row.action),
+            ],
+            first_of_area=row.first_of_area,
+            first_of_risk=row.first_of_risk,
+        )
+        for row in rows
+    ]
+    return PlanTable(header, body)
+
+
+def _short(text: str, length: int = 90) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def render_plan(
+    document: PlanDocument, *, printed_at: datetime, printed_by: str | None,
+    revision: int | None = None,
+) -> bytes:
+    title = _("Internkontrollplan %(year)d – %(unit)s", year=document.year,
+              unit=document.unit_name)
+    if document.adoption_reference:
+        decision = _("Fastställd: %(reference)s", reference=document.adoption_reference)
+        if document.diary_number:
+            decision += " · " + _("Diarienummer: %(number)s", number=document.diary_number)
+    else:
+        decision = _("Utkast – inte fastställd")
+    if document.status.value == "closed":
+        decision += " · " + _("Avslutad")
+    if revision is not None:
+        decision += " · " + _("Version %(n)d", n=revision)
+    story: list[Any] = [
+        base.text(title, "title"),
+        base.text(decision, "body"),
+        Spacer(1, 4 * mm),
+        base.text(_("Så läser du planen"), "h2"),
+        base.text(_("Verksamhet är den process eller det område risken hör till. Risk är en "
+                    "händelse som, om den inträffar, innebär att verksamheten inte bedrivs i "
+                    "enlighet med kriterierna nedan. Åtgärd beskriver hur verksamheten hanterar "
+                    "en risk som inte accepteras."), "body"),
+        Spacer(1, 1.5 * mm),
+        base.text(_("Intern kontroll ska säkerställa att verksamheten:"), "body"),
+    ]
+    for line in (
+        _("c) följer styrande dokument, lagar, förordningar och avtal som gäller för den,"),
+        _("d) har en rättvisande och ändamålsenlig redovisning och rapportering av verksamhet "
+          "och ekonomi,"),
+        _("e) har en tillräcklig informationssäkerhet: konfidentialitet, riktighet, "
+          "tillgänglighet och spårbarhet."),
+    ):
+        story.append(base.text("• " + line, "body"))
+    story.append(base.text(_("Riskvärde = sannolikhet (1-4) × konsekvens (1-4), 1-16."), "small"))
+    story.append(Spacer(1, 5 * mm))
+    rows = table_rows(document.areas)
+    if rows:
+        story.append(_table(rows))
+    else:
+        story.append(base.text(_("Planen har ännu inga risker."), "body"))
+    footer = title + " · " + _("Utskriven %(when)s", when=base.printed_at(printed_at))
+    if printed_by:
+        footer += " " + _("av %(who)s", who=printed_by)
+    return base.render(story, title=title, footer=footer,
+                       page_label=_("Sida %(page)d av %(pages)d"))

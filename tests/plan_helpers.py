@@ -1,0 +1,47 @@
+"""Test helpers for IK-plans: reading PDFs and page text, posting forms with CSRF."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+
+from pypdf import PdfReader
+
+
+def pdf_text(data: bytes) -> str:
+    reader = PdfReader(io.BytesIO(data))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def squeeze(text: str) -> str:
+    """Text without any whitespace, so line wrapping cannot hide or fake a match."""
+    return re.sub(r"\s+", "", text)
+
+
+def page_text(response) -> str:
+    body = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
+    return re.sub(r"\s+", " ", html.unescape(body))
+
+
+def csrf_from(response) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', response.get_data(as_text=True))
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def post_form(client, path: str, data: dict, **kwargs):
+    """GET the form page for its CSRF token, then POST the data as a browser would."""
+    token = csrf_from(client.get(path))
+    return client.post(path, data={"csrf_token": token, **data}, **kwargs)
+
+
+def plan_table_text(response) -> str:
+    """The text of the plan table alone (not the warnings or lists around it)."""
+    body = response.get_data(as_text=True)
+    start = body.find('<table class="table plan-table">')
+    if start < 0:
+        return ""
+    end = body.find("</table>", start)
+    text = re.sub(r"<[^>]+>", " ", body[start:end])
+    return re.sub(r"\s+", " ", html.unescape(text))
