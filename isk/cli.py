@@ -7,6 +7,7 @@ import sys
 import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from .extensions import db
@@ -132,9 +133,10 @@ def import_plan(file: str, unit: str, year: int) -> None:
     db.session.commit()
     for warning in prepared.warnings:
         click.echo(warning, err=True)
-    click.echo(_("Importerade %(risks)d risker och %(actions)d åtgärder till "
-                 "internkontrollplan %(year)d – %(unit)s.", risks=prepared.risk_count,
-                 actions=prepared.action_count, year=year, unit=org_unit.name))
+    click.echo(_("Importerade %(risks)s och %(actions)s till internkontrollplan %(year)d – "
+                 "%(unit)s.", year=year, unit=org_unit.name,
+                 risks=ngettext("%(num)d risk", "%(num)d risker", prepared.risk_count),
+                 actions=ngettext("%(num)d åtgärd", "%(num)d åtgärder", prepared.action_count)))
 
 
 @isk_group.command("export-plan")

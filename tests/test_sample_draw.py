@@ -342,7 +342,7 @@ def test_the_worklist_shows_selection_and_stratum_when_used():
     rows = worklist_rows(export_draw(result))
 
     assert rows[0][4:6] == ["Urval", "Stratum"]
-    assert {row[4] for row in rows[1:]} == {"100 % granskning", "Slumpmässigt urval"}
+    assert {row[4] for row in rows[1:]} == {"Totalgranskning", "Slumpmässigt urval"}
 
 
 def test_text_that_excel_would_evaluate_is_neutralised():

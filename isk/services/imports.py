@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from ..extensions import db
@@ -266,7 +267,8 @@ def parse_rows(rows: Iterable[tuple[int, list[str]]]) -> list[RiskDraft]:
     if problems:
         if len(problems) > MAX_REPORTED_PROBLEMS:
             more = len(problems) - MAX_REPORTED_PROBLEMS
-            problems = [*problems[:MAX_REPORTED_PROBLEMS], _("… och %(n)d fel till.", n=more)]
+            problems = [*problems[:MAX_REPORTED_PROBLEMS],
+                        ngettext("… och %(num)d fel till.", "… och %(num)d fel till.", more)]
         raise PlanImportError(problems)
     return drafts
 

@@ -10,7 +10,7 @@ Algorithm "isk-bottomk-blake2b-v1" (kept stable: a stored draw must be redrawabl
    depends only on the seed and the set of ids, so the same file in any row order gives the
    same items;
 4. with a threshold, every item whose amount is at least the threshold is taken in full
-   ("100 % granskning") and the n random items are drawn from the rest;
+   ("totalgranskning", 100 %) and the n random items are drawn from the rest;
 5. stratified, n is allocated across the strata in proportion to their sizes by the
    largest-remainder method, at least one per non-empty stratum when n allows, and each
    stratum's share is its bottom-k.
@@ -63,7 +63,7 @@ class Selection(StrEnum):
 
     @property
     def label(self) -> str:
-        return _("Slumpmässigt urval") if self is Selection.RANDOM else _("100 % granskning")
+        return _("Slumpmässigt urval") if self is Selection.RANDOM else _("Totalgranskning")
 
 
 def new_seed() -> str:

@@ -179,7 +179,7 @@ def about_draw(result: DrawResult, filename: str = "") -> list[tuple[str, str]]:
         (_("Slumpmässigt dragna poster"), str(spec.size)),
     ]
     if spec.threshold is not None:
-        rows.append((_("Tröskel för 100 % granskning"), amount_text(spec.threshold)))
+        rows.append((_("Tröskel för totalgranskning"), amount_text(spec.threshold)))
         rows.append((_("Poster över tröskeln"), str(result.full_review_count)))
     for stratum in result.strata:
         share = format_percent(Decimal(100 * stratum.drawn) / Decimal(stratum.population))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ...extensions import db
@@ -66,6 +67,8 @@ def import_confirm(plan_id: int) -> View:
                                problems=problems), 400
     db.session.commit()
     imports.drop_stash(current_app.instance_path, form.token.data)
-    flash(_("Importen är klar: %(risks)d risker och %(actions)d åtgärder.",
-            risks=prepared.risk_count, actions=prepared.action_count), "success")
+    flash(_("Importen är klar: %(risks)s och %(actions)s.",
+            risks=ngettext("%(num)d risk", "%(num)d risker", prepared.risk_count),
+            actions=ngettext("%(num)d åtgärd", "%(num)d åtgärder", prepared.action_count)),
+          "success")
     return redirect(url_for("plans.show", plan_id=plan.id))
