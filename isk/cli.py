@@ -168,8 +168,8 @@ def export_plan(unit: str, year: int, kind: str, output: str) -> None:
     plan = plans.load_plan_for_display(plan.id)
     document = plans.document_for(plan)
     if kind == "pdf":
-        latest = plan.revisions[-1].number if plan.revisions else None
-        data = render_plan(document, printed_at=utcnow(), printed_by=None, revision=latest)
+        data = render_plan(document, printed_at=utcnow(), printed_by=None,
+                           revision=plans.latest_revision_number(plan))
     elif kind == "xlsx":
         data = exports.to_xlsx(document, _("Internkontrollplan %(year)d", year=year))
     else:

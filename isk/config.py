@@ -43,6 +43,10 @@ def from_environment(instance_path: str, given: Mapping[str, object]) -> dict[st
         settings["SESSION_IDLE_MINUTES"] = int(env["ISK_SESSION_IDLE_MINUTES"])
     if "ISK_SECURE_COOKIES" in env:
         settings["SESSION_COOKIE_SECURE"] = env["ISK_SECURE_COOKIES"] == "1"
+    if env.get("ISK_FILES_DIR") and "FILES_DIR" not in given:
+        settings["FILES_DIR"] = env["ISK_FILES_DIR"]
+    if env.get("ISK_EVIDENCE_MAX_MB") and "EVIDENCE_MAX_BYTES" not in given:
+        settings["EVIDENCE_MAX_BYTES"] = int(env["ISK_EVIDENCE_MAX_MB"]) * 1024 * 1024
     for variable, key in SMTP_ENVIRONMENT.items():
         if env.get(variable) and key not in given:
             settings[key] = env[variable]
@@ -99,3 +103,7 @@ class BaseConfig:
     SMTP_TIMEOUT = 30
     MAIL_FROM = ""
     BASE_URL = "http://127.0.0.1:5000"
+    # Uploaded files (stickprov populations, evidence) live outside the web root: in
+    # FILES_DIR (ISK_FILES_DIR), or the instance folder when unset.
+    FILES_DIR = None
+    EVIDENCE_MAX_BYTES = 10 * 1024 * 1024

@@ -33,6 +33,8 @@ class Permission(enum.StrEnum):
     MANAGE_SAM = "manage_sam"
     RESPOND_SAM = "respond_sam"
     VIEW_SAM_OVERVIEW = "view_sam_overview"
+    # Controls and stickprov: plan controls, draw samples, record kontrollutfall and evidence.
+    RECORD_CONTROLS = "record_controls"
 
 
 class Access(enum.Enum):
@@ -46,7 +48,12 @@ AUTHENTICATED = Access.AUTHENTICATED
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.CONTROLLER: frozenset(
-        {Permission.VIEW_PLAN, Permission.EDIT_PLAN, Permission.VIEW_SAM_OVERVIEW}
+        {
+            Permission.VIEW_PLAN,
+            Permission.EDIT_PLAN,
+            Permission.VIEW_SAM_OVERVIEW,
+            Permission.RECORD_CONTROLS,
+        }
     ),
     Role.MANAGER: frozenset(
         {Permission.VIEW_PLAN, Permission.ADOPT_PLAN, Permission.RESPOND_SAM}
@@ -104,6 +111,8 @@ def can(user: User | Any, permission: Permission, obj: Plan | OrgUnit | None = N
         return False
     if obj is None:
         return True
+    if isinstance(obj, Plan) and permission is Permission.VIEW_PLAN and obj.is_region_plan:
+        return True  # the region's shared content is part of every plan: anyone may read it
     unit = obj.org_unit if isinstance(obj, Plan) else obj
     return in_scope(user, unit)
 
@@ -154,8 +163,10 @@ def may_confirm_follow_up(user: User | Any, follow_up: SamFollowUp) -> bool:
     """The fördelande chef stämmer av; at the top of the chain, whoever runs SAM for the unit."""
     if not has_permission(user, Permission.RESPOND_SAM) or is_own_follow_up(user, follow_up):
         return False
-    if follow_up.delegating_manager_id is not None:
-        return follow_up.delegating_manager_id == user.id
+    delegating = follow_up.delegating_manager
+    if delegating is not None and delegating.is_active:
+        return delegating.id == user.id
+    # At the top of the chain, or when the fördelande chef has left: whoever runs SAM there.
     return has_permission(user, Permission.MANAGE_SAM) and in_scope(user, follow_up.org_unit)
 
 

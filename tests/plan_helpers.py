@@ -30,10 +30,22 @@ def csrf_from(response) -> str:
     return match.group(1)
 
 
+def hidden_fields(response) -> dict[str, str]:
+    """The hidden inputs of a page (CSRF token, version, fingerprint), as a browser sends them."""
+    fields = {}
+    for tag in re.findall(r"<input[^>]*>", response.get_data(as_text=True)):
+        if 'type="hidden"' not in tag:
+            continue
+        name = re.search(r'name="([^"]+)"', tag)
+        value = re.search(r'value="([^"]*)"', tag)
+        if name and name.group(1) != "next":
+            fields.setdefault(name.group(1), html.unescape(value.group(1)) if value else "")
+    return fields
+
+
 def post_form(client, path: str, data: dict, **kwargs):
-    """GET the form page for its CSRF token, then POST the data as a browser would."""
-    token = csrf_from(client.get(path))
-    return client.post(path, data={"csrf_token": token, **data}, **kwargs)
+    """GET the form page, then POST its hidden fields with the data, as a browser would."""
+    return client.post(path, data={**hidden_fields(client.get(path)), **data}, **kwargs)
 
 
 def plan_table_text(response) -> str:

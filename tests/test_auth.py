@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from sqlalchemy import select
 
 from isk.extensions import db
@@ -135,7 +136,9 @@ def test_after_login_the_user_returns_to_the_page_asked_for(auth, client, make_u
     assert response.headers["Location"] == "/admin/anvandare"
 
 
-def test_login_never_redirects_to_another_site(auth, client, make_user):
+@pytest.mark.parametrize("target", ["//evil.example/phish", "/\t/evil.example",
+                                    "https://evil.example/", "/\\evil.example"])
+def test_login_never_redirects_to_another_site(target, auth, client, make_user):
     make_user("kim@example.org", Role.ADMIN)
     token = auth.csrf_token()
 
@@ -157,12 +160,15 @@ def test_ten_failed_logins_lock_the_account_for_a_while(auth, make_user, app):
     for _ in range(app.config["LOGIN_MAX_FAILURES"]):
         assert auth.login("kim@example.org", "fel-losenord-123").status_code == 401
 
-    response = auth.login("kim@example.org", PASSWORD)
+    response = auth.login("kim@example.org", PASSWORD)  # right password, but locked
 
-    assert response.status_code == 429
-    assert "tillfälligt spärrad" in response.get_data(as_text=True)
+    assert response.status_code == 401
+    assert "spärras inloggningen i 15 minuter" in response.get_data(as_text=True)
     db.session.refresh(user)
     assert user.locked_until is not None
+    unknown = auth.login("nobody@example.org", PASSWORD)
+    assert unknown.status_code == 401
+    assert "spärras inloggningen i 15 minuter" in unknown.get_data(as_text=True)
 
 
 def test_an_inactive_account_cannot_log_in(auth, make_user):

@@ -185,3 +185,15 @@ def test_navigation_shows_only_what_the_role_may_use(make_unit, make_user, auth,
 
     assert "/admin/granskningslogg" in text
     assert "/admin/anvandare" not in text
+
+
+def test_anyone_who_reads_plans_may_read_the_regions_shared_plan(two_namnder, make_user, auth,
+                                                                 client):
+    region = two_namnder["SN"].parent
+    region_plan = plans.create_plan(region, 2026)
+    db.session.commit()
+    make_user("lasare@example.org", Role.READER, two_namnder["HSN"])
+    auth.login("lasare@example.org")
+
+    assert client.get(f"/planer/{region_plan.id}").status_code == 200
+    assert client.get(f"/planer/{region_plan.id}/risker/ny").status_code == 403

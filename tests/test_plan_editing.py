@@ -368,3 +368,74 @@ def test_nothing_is_hard_deleted_an_archived_action_stays_in_the_database(setup,
     db.session.expire_all()
     assert db.session.get(Action, action.id).archived_at is not None
     assert region_risk.id is not None
+
+
+def test_a_draft_region_plan_printed_by_adopted_plans_changes_only_with_a_reason(setup):
+    plan, region_plan, region_risk = setup["plan"], setup["region_plan"], setup["region_risk"]
+    adopt(plan)
+    assert region_plan.status is PlanStatus.DRAFT
+
+    with pytest.raises(plans.PlanError, match="ingår i fastställda planer"):
+        plans.create_action(region_risk, plans.ActionData("Tyst ändring"))
+    db.session.rollback()
+    plans.create_action(region_risk, plans.ActionData("Ny åtgärd"), reason="Beslut i RS")
+    db.session.commit()
+
+    assert [r.reason for r in db.session.get(Plan, plan.id).revisions][-1] == \
+        "Regionövergripande ändring: Beslut i RS"
+    with pytest.raises(plans.PlanError, match="kan inte arkiveras"):
+        plans.archive_plan(region_plan)
+
+
+def test_a_closed_plan_freezes_the_region_content_it_printed(setup):
+    plan, region_risk = setup["plan"], setup["region_risk"]
+    adopt(plan)
+    plans.close_plan(plan)
+    db.session.commit()
+
+    with pytest.raises(plans.PlanError, match="ingår i en avslutad plan"):
+        plans.create_action(region_risk, plans.ActionData("Sent"), reason="För sent")
+
+
+def test_adoption_is_refused_if_the_plan_changed_after_the_page_was_opened(setup, client, auth):
+    plan, area = setup["plan"], setup["area"]
+    auth.logout()
+    auth.login("chef@example.org")
+    page = client.get(f"/planer/{plan.id}/faststall")
+    plans.add_risk(area, plans.RiskData("Inlagd under tiden", {Criterion.C},
+                                        treatment=RiskTreatment.ACCEPT, accepted_by="X",
+                                        accepted_on=date(2025, 1, 1), acceptance_reason="Y"))
+    db.session.commit()
+
+    from .plan_helpers import hidden_fields
+    response = client.post(f"/planer/{plan.id}/faststall", data={
+        **hidden_fields(page), "adopted_on": "2025-11-20", "paragraph": "SN § 45"})
+
+    assert response.status_code == 409
+    assert "Planen har ändrats sedan du öppnade sidan" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Plan, plan.id).status is PlanStatus.DRAFT
+
+
+def test_an_archive_form_without_its_version_changes_nothing(setup, client):
+    plan, area = setup["plan"], setup["area"]
+    new_risk(client, plan, area)
+    risk = db.session.scalars(select(Risk).where(Risk.text.startswith("Risken att lev"))).one()
+
+    response = client.post(f"/planer/{plan.id}/risker/{risk.id}/arkivera",
+                           data={"csrf_token": csrf_from(client.get(f"/planer/{plan.id}"))})
+
+    assert response.status_code == 409
+    db.session.expire_all()
+    assert db.session.get(Risk, risk.id).archived_at is None
+
+
+def test_a_new_plan_for_the_year_of_an_archived_draft_brings_the_draft_back(setup):
+    plan = setup["plan"]
+    plans.archive_plan(plan)
+    db.session.commit()
+
+    again = plans.create_plan(plan.org_unit, 2026)
+
+    assert again.id == plan.id
+    assert again.archived_at is None

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
+from datetime import date
 from importlib import resources
 
 import pytest
@@ -349,3 +351,73 @@ def test_export_functions_keep_region_rows_marked(admin_plan):
 
     assert rows[0][:4] == ["verksamhet", "risk", "atgard", "regionovergripande"]
     assert rows[1][:4] == ["HR", "R", "", "nej"]
+
+
+def test_an_import_cannot_add_to_a_region_plan_that_adopted_plans_print(admin_plan, client,
+                                                                        make_unit):
+    other = plans.create_plan(make_unit("Kulturnämnden", code="KN"), 2026)
+    region_plan = plans.create_plan(admin_plan.org_unit.parent, 2026)
+    area = plans.add_process_area(region_plan, "HR")
+    plans.add_action(plans.add_risk(area, plans.RiskData("SAM-risk", {Criterion.C})),
+                     plans.ActionData("SAM-åtgärd"))
+    db.session.commit()
+    plans.adopt_plan(other, date(2025, 11, 20), "KN § 1", None)
+    db.session.commit()
+    data = ("verksamhet,risk,atgard,regionovergripande\r\n"
+            "HR,SAM-risk,SAM-åtgärd,ja\r\nHR,Ny regionrisk,Smygåtgärd,ja\r\n").encode()
+    before = counts()
+
+    response = upload(client, admin_plan, "plan.csv", data)
+
+    assert response.status_code == 400
+    assert "Rad 3: den regionövergripande risken ”Ny regionrisk” finns inte" in page_text(response)
+    assert counts() == before
+
+
+def test_a_value_longer_than_its_column_is_refused_before_anything_is_written(admin_plan,
+                                                                              client):
+    data = ("verksamhet,risk,atgard,kalla\r\nEkonomi,R,A," + "x" * 301 + "\r\n").encode()
+
+    response = upload(client, admin_plan, "plan.csv", data)
+
+    assert response.status_code == 400
+    assert "Rad 2, kolumn kalla: texten får vara högst 300 tecken." in page_text(response)
+    assert counts()[1] == 0
+
+
+def zip_bytes(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def test_an_xlsx_that_unpacks_to_gigabytes_is_refused_without_unpacking_it(admin_plan, client):
+    bomb = zip_bytes({"xl/worksheets/sheet1.xml": b"<" + b" " * (300 * 1024 * 1024) + b">"})
+    assert len(bomb) < 1024 * 1024
+
+    response = upload(client, admin_plan, "bomb.xlsx", bomb)
+
+    assert response.status_code == 400
+    assert "kan inte läsas som en Excel-fil" in page_text(response)
+
+
+def test_an_xlsx_declaring_a_huge_sheet_is_read_only_as_wide_as_needed(admin_plan, client):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["verksamhet", "risk", "atgard"])
+    sheet.append(["Ekonomi", "Risk", "Åtgärd"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    # Rewrite the declared dimension to the largest sheet Excel allows.
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    sheet_xml = files["xl/worksheets/sheet1.xml"].decode()
+    files["xl/worksheets/sheet1.xml"] = re.sub(
+        r'<dimension ref="[^"]+"', '<dimension ref="A1:XFD1048576"', sheet_xml).encode()
+
+    preview = upload(client, admin_plan, "plan.xlsx", zip_bytes(files))
+
+    assert preview.status_code == 200
+    assert "1 risk och 1 åtgärd skapas" in page_text(preview)

@@ -231,6 +231,7 @@ def test_sending_back_needs_a_comment_and_reopens_the_answers(sam_org, sam_round
     follow_up = reload(follow_up)
     assert follow_up.status is FollowUpStatus.SENT_BACK
     assert follow_up.sent_back_comment == "Beskriv riskerna."
+    assert follow_up.acknowledged_at is None and follow_up.acknowledged_by is None
     assert sam.is_editable(follow_up)
     sam.save_answers(
         follow_up,
@@ -353,3 +354,15 @@ def test_the_follow_up_page_loads_in_a_fixed_number_of_queries(
 
     assert counts[0] == counts[1], counts
     assert counts[0] <= 20
+
+
+def test_hr_confirms_when_the_delegating_manager_has_left(sam_org, sam_round):
+    elin, maria, hr = sam_org.users["elin"], sam_org.users["maria"], sam_org.users["hr"]
+    follow_up = follow_up_of(sam_round, elin)
+    from isk.permissions import may_confirm_follow_up
+
+    assert may_confirm_follow_up(maria, follow_up) and not may_confirm_follow_up(hr, follow_up)
+    maria.active = False
+    db.session.commit()
+
+    assert may_confirm_follow_up(hr, reload(follow_up))

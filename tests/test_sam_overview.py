@@ -137,8 +137,9 @@ def test_xlsx_export_holds_every_sheet_and_never_a_formula(sam_org, under_way, c
     overview = [row for row in workbook["Översikt"].iter_rows(values_only=True)]
     assert overview[1] == ("Regionservice", 4, 2, 50, 2, 50, 1, 25, 1)
     concern = workbook["Delvis och nej"]["D2"]
-    assert concern.value == '\'=HYPERLINK("http://evil")'
+    assert concern.value == '=HYPERLINK("http://evil")'  # the text as written, never run
     assert concern.data_type == "s"
+    assert concern.quotePrefix
     people = {row[0]: row for row in workbook["Uppföljningar"].iter_rows(values_only=True)}
     assert people["Fredrik Områdeschef"][6] == "Ja"  # overdue
     assert people["Elin Enhetschef"][4] == "Kvitterad"

@@ -222,3 +222,29 @@ def test_a_closed_round_freezes_its_follow_ups(sam_org, client, auth):
         answer_all(db.session.get(SamFollowUp, follow_up.id))
     db.session.rollback()
     assert sam.inbox(sam_org.users["elin"]).own == []
+
+
+def test_a_chef_is_followed_up_once_a_year_across_rounds(sam_org):
+    from isk.models import Role
+
+    sam_org.start("MT")
+    maria = sam_org.users["maria"]
+    sam.save_assignment(maria, [sam_org.units["MT"], sam_org.units["FA"]], None)
+    db.session.commit()
+
+    second = sam_org.start("FA")
+
+    assert maria.id not in {f.chef_id for f in second.follow_ups}
+    assert Role.MANAGER is maria.role
+
+
+def test_only_people_who_may_answer_get_a_follow_up(sam_org):
+    from isk.models import Role
+
+    elin = sam_org.users["elin"]
+    elin.role = Role.READER
+    db.session.commit()
+
+    sam_round = sam_org.start()
+
+    assert elin.id not in {f.chef_id for f in sam_round.follow_ups}

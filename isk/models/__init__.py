@@ -1,6 +1,15 @@
 """All models, imported here so that metadata and migrations see every table."""
 
 from .audit import AuditEntry
+from .control import (
+    Control,
+    ControlMethod,
+    ControlResult,
+    EvidenceFile,
+    FollowUp,
+    ResultStatus,
+    ScheduleKind,
+)
 from .org import OrgUnit, OrgUnitKind
 from .plan import (
     Action,
@@ -28,6 +37,7 @@ from .sam import (
     SamReturn,
     SamRound,
 )
+from .sampling import ItemOutcome, ItemSelection, Sample, SampleItem, SampleSizeMethod
 from .user import REGION_WIDE_ROLES, Role, User
 
 __all__ = [
@@ -36,8 +46,15 @@ __all__ = [
     "ActionStatus",
     "AnswerValue",
     "AuditEntry",
+    "Control",
+    "ControlMethod",
+    "ControlResult",
     "Criterion",
+    "EvidenceFile",
+    "FollowUp",
     "FollowUpStatus",
+    "ItemOutcome",
+    "ItemSelection",
     "ManagerAssignment",
     "ManagerUnit",
     "OrgUnit",
@@ -47,6 +64,7 @@ __all__ = [
     "PlanStatus",
     "ProcessArea",
     "ReminderKind",
+    "ResultStatus",
     "Risk",
     "RiskTreatment",
     "Role",
@@ -57,6 +75,10 @@ __all__ = [
     "SamReminder",
     "SamReturn",
     "SamRound",
+    "Sample",
+    "SampleItem",
+    "SampleSizeMethod",
+    "ScheduleKind",
     "SecurityAspect",
     "User",
 ]

@@ -82,7 +82,7 @@ class RiskTreatment(enum.StrEnum):
 
 
 RISK_TREATMENT_LABELS = {
-    RiskTreatment.MITIGATE: _l("Åtgärdas"),
+    RiskTreatment.MITIGATE: _l("Ska åtgärdas"),
     RiskTreatment.ACCEPT: _l("Accepteras"),
 }
 

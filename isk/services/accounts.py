@@ -112,7 +112,13 @@ def authenticate(email: str, password: str) -> User:
     """Return the user for these credentials or raise LoginRefused. Records the attempt."""
     email = normalise_email(email)
     user = db.session.scalar(select(User).where(func.lower(User.email) == email))
-    wrong = LoginRefused(_("Fel e-postadress eller lösenord."))
+    # One answer for an unknown address, a wrong password and a locked account alike, so
+    # that nobody can learn which addresses have accounts.
+    wrong = LoginRefused(_(
+        "Fel e-postadress eller lösenord. Efter %(n)d misslyckade försök i rad spärras "
+        "inloggningen i %(minutes)d minuter.",
+        n=current_app.config["LOGIN_MAX_FAILURES"],
+        minutes=current_app.config["LOGIN_LOCK_MINUTES"]))
     if user is None:
         check_password_hash(_dummy_hash(), password)
         audit_log.record("login_failed", email=email, reason="unknown_user")
@@ -120,13 +126,7 @@ def authenticate(email: str, password: str) -> User:
     now = utcnow()
     if user.locked_until is not None and user.locked_until > now:
         audit_log.record("login_failed", user, actor=user, reason="locked")
-        raise LoginRefused(
-            _(
-                "Inloggningen är tillfälligt spärrad efter för många misslyckade försök. "
-                "Försök igen om en stund."
-            ),
-            status=429,
-        )
+        raise wrong
     if not check_password_hash(user.password_hash, password):
         user.failed_logins += 1
         if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Criterion, OrgUnit, OrgUnitKind, Plan, PlanStatus, RiskTreatment, Role, User
 from . import accounts, imports, plans
+from .demo_controls import load_demo_controls
 from .org import create_org_unit, find_unit
 
 DEMO_PASSWORD = "isk-demo-2026"
@@ -191,6 +192,7 @@ def load_demo_data() -> None:
     plans.copy_to_next_year(sn_2026)  # a 2027 draft, to show the start of next year's work
     db.session.flush()
     load_demo_sam(units)
+    load_demo_controls()
 
 
 def load_demo_sam(units: dict[str, OrgUnit]) -> None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from typing import Any
 
 from .plan_document import DocAction, DocRisk, PlanDocument
 from .plan_table import (
     ALL_COLUMNS,
     ASPECT_WORDS,
+    FORMULA_STARTS,
     NO,
     STATUS_WORDS,
     TREATMENT_WORDS,
@@ -66,6 +68,19 @@ def to_csv(document: PlanDocument) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
+def set_text_cell(cell: Any, value: object) -> None:
+    """Put a value in an XLSX cell so that text stays text: never run as a formula.
+
+    Text is stored as a string (openpyxl would otherwise store "=..." as a formula), and text
+    that starts like a formula gets Excel's own quote prefix, so it shows unchanged.
+    """
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+        if value.startswith(FORMULA_STARTS):
+            cell.quotePrefix = True
+
+
 def to_xlsx(document: PlanDocument, sheet_title: str) -> bytes:
     """One sheet in the import layout; every cell is text, never a formula."""
     from openpyxl import Workbook
@@ -78,10 +93,7 @@ def to_xlsx(document: PlanDocument, sheet_title: str) -> bytes:
     for row_index, row in enumerate(rows(document), start=1):
         for column_index, value in enumerate(row, start=1):
             cell = sheet.cell(row=row_index, column=column_index)
-            cell.value = value
-            cell.data_type = "s"  # a string, even when it starts with "="
-            if value[:1] in ("=", "+", "-", "@"):
-                cell.quotePrefix = True  # Excel shows it as text and never evaluates it
+            set_text_cell(cell, value)
             cell.alignment = wrap
             if row_index == 1:
                 cell.font = Font(bold=True)

@@ -14,7 +14,6 @@ import io
 import json
 import secrets
 import time
-import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,13 +27,14 @@ from ..extensions import db
 from ..models import (
     ActionStatus,
     Criterion,
+    OrgUnit,
     Plan,
     PlanStatus,
     RiskTreatment,
     SecurityAspect,
     User,
 )
-from . import audit_log, plans
+from . import audit_log, plans, xlsx
 from .plan_table import (
     ALL_COLUMNS,
     ASPECT_WORDS,
@@ -142,19 +142,17 @@ def _csv_cell(cell: str) -> str:
 
 
 def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        workbook = xlsx.open_workbook(data)
+    except xlsx.UnsafeWorkbook as error:
         raise PlanImportError([
             _("Filen kan inte läsas som en Excel-fil (XLSX). Kontrollera att den är sparad "
               "i formatet .xlsx.")
         ]) from error
     try:
         sheet = workbook.worksheets[0]
-        for number, row in enumerate(sheet.iter_rows(), start=1):
+        # A few spare columns, so that a file with an extra column is reported, not cut.
+        for number, row in enumerate(xlsx.sheet_rows(sheet, len(ALL_COLUMNS) + 5), start=1):
             cells = []
             for cell in row:
                 text = _xlsx_text(cell.value)
@@ -323,12 +321,17 @@ def _read_risk_columns(risk: RiskDraft, row: dict[str, str],
         problem("hantering", _("en accepterad risk ska ange accepterad_av, accepterad_datum och "
                                "motivering."))
     risk.source = row.get("kalla") or None
+    for column, limit in (("kalla", 300), ("accepterad_av", 200), ("riskagare", 254)):
+        if len(row.get(column, "")) > limit:
+            problem(column, _("texten får vara högst %(n)d tecken.", n=limit))
     risk.owner_email = (row.get("riskagare") or "").lower() or None
 
 
 def _read_action_columns(action: ActionDraft, row: dict[str, str],
                          problem: Callable[[str, str], None]) -> None:
     action.responsible = row.get("atgard_ansvarig") or None
+    if len(action.responsible or "") > 200:
+        problem("atgard_ansvarig", _("texten får vara högst %(n)d tecken.", n=200))
     action.due_date = _date_cell(row, "atgard_klar_senast", problem)
     status = row.get("atgard_status", "").lower()
     if status:
@@ -400,24 +403,35 @@ def prepare(
         for area in plans.live(region_plan.process_areas):
             for risk in plans.live(area.risks):
                 existing[(area.name, risk.text)] = risk
+    # New region-wide content goes into the region's plan only while nothing decided prints it.
+    region_open = region_plan is None or (
+        region_plan.status is PlanStatus.DRAFT and not plans.dependent_plans(region_plan))
+    may_add_to_region = may_edit_region and region_open
     own, region_new, region_shared = [], [], []
     region_new_actions: list[tuple[int, ActionDraft]] = []
-    owners = _owners(drafts)
+    owners = _owners(drafts, plan)
     for draft in drafts:
         if draft.criteria is None:
             draft.criteria = set(criteria_for(draft.area))
         if Criterion.E in draft.criteria and not draft.aspects:
             draft.aspects = set(SecurityAspect)
         if draft.owner_email and draft.owner_email not in owners:
-            problems.append(_("Rad %(n)d, kolumn riskagare: det finns ingen användare med "
-                              "e-postadressen %(email)s.", n=draft.row, email=draft.owner_email))
+            problems.append(_("Rad %(n)d, kolumn riskagare: %(email)s är inte en användare i "
+                              "%(unit)s eller enheterna under den.", n=draft.row,
+                              email=draft.owner_email, unit=plan.org_unit.name))
         if not draft.region_wide or plan.is_region_plan:
             own.append(draft)
             continue
         shared = existing.get((draft.area, draft.text))
         if shared is None:
-            if may_edit_region:
+            if may_add_to_region:
                 region_new.append(draft)
+            elif may_edit_region:
+                problems.append(_(
+                    "Rad %(n)d: den regionövergripande risken ”%(risk)s” finns inte i regionens "
+                    "plan för %(year)d, och den planen ingår redan i fastställda planer. Lägg in "
+                    "den i regionens plan med en motivering först.",
+                    n=draft.row, risk=_short(draft.text), year=plan.year))
             else:
                 problems.append(_(
                     "Rad %(n)d: den regionövergripande risken ”%(risk)s” finns inte i regionens "
@@ -430,7 +444,7 @@ def prepare(
         for action in draft.actions:
             if action.text in known:
                 continue
-            if may_edit_region:
+            if may_add_to_region:
                 region_new_actions.append((shared.id, action))
             else:
                 problems.append(_(
@@ -448,16 +462,20 @@ def prepare(
     return ImportPlan(own, region_new, region_shared, region_new_actions, warnings)
 
 
-def _owners(drafts: list[RiskDraft]) -> dict[str, User]:
+def _owners(drafts: list[RiskDraft], plan: Plan) -> dict[str, User]:
+    """Riskägare named in the file: live users of the plan's unit or below, as in the form."""
     emails = {d.owner_email for d in drafts if d.owner_email}
     if not emails:
         return {}
-    return {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))}
+    query = (select(User).join(User.org_unit)
+             .where(User.email.in_(emails), User.archived_at.is_(None),
+                    OrgUnit.path.startswith(plan.org_unit.path)))
+    return {u.email: u for u in db.session.scalars(query)}
 
 
 def apply(plan: Plan, prepared: ImportPlan, *, filename: str) -> None:
     """Write the import; the caller commits once, so it lands whole or not at all."""
-    owners = _owners(prepared.own + prepared.region_new)
+    owners = _owners(prepared.own + prepared.region_new, plan)
     region_plan = plans.region_plan_for(plan) if prepared.region_new else None
     if prepared.region_new and region_plan is None:
         region_unit = db.session.get(type(plan.org_unit), plans.region_root_id(plan.org_unit))

@@ -8,6 +8,8 @@ year in the region, since their printed plans include it.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -150,16 +152,51 @@ def live(items: Iterable[LiveT]) -> list[LiveT]:
 # --- guards and revisions ------------------------------------------------------------------
 
 
+def dependent_plans(plan: Plan) -> list[Plan]:
+    """Decided plans that print this region plan's content: the year's adopted and closed plans."""
+    if not plan.is_region_plan:
+        return []
+    return list(db.session.scalars(
+        select(Plan)
+        .join(Plan.org_unit)
+        .where(
+            Plan.year == plan.year,
+            Plan.status.in_([PlanStatus.ADOPTED, PlanStatus.CLOSED]),
+            Plan.archived_at.is_(None),
+            Plan.id != plan.id,
+            OrgUnit.path.startswith(plan.org_unit.path),
+        )
+        .options(selectinload(Plan.org_unit))
+    ))
+
+
 def _guard(plan: Plan, reason: str | None) -> str | None:
-    """Refuse changes to a closed plan, and to an adopted one without a reason."""
+    """Refuse changes to a closed plan, and to an adopted one without a reason.
+
+    The region's plan counts as adopted as soon as any nämnd plan of the year that prints
+    its content is: changing it changes what that nämnd decided.
+    """
     if plan.archived_at is not None:
         raise PlanError(_("Planen är arkiverad och kan inte ändras."))
     if plan.status is PlanStatus.CLOSED:
         raise PlanError(_("Planen är avslutad och kan inte längre ändras."))
+    dependants = dependent_plans(plan)
+    closed = [p for p in dependants if p.status is PlanStatus.CLOSED]
+    if closed:
+        raise PlanError(
+            _("Regionens innehåll för %(year)d ingår i en avslutad plan (%(unit)s) och kan "
+              "inte längre ändras.", year=plan.year, unit=closed[0].org_unit.name)
+        )
     reason = (reason or "").strip() or None
     if plan.status is PlanStatus.ADOPTED and reason is None:
         raise PlanError(
             _("Planen är fastställd. Ange varför den ändras; ändringen sparas som en ny version."),
+            "reason",
+        )
+    if dependants and reason is None:
+        raise PlanError(
+            _("Regionens innehåll ingår i fastställda planer för %(year)d. Ange varför det "
+              "ändras; ändringen sparas som en ny version av dem.", year=plan.year),
             "reason",
         )
     return reason
@@ -173,16 +210,17 @@ def _check_version(item: ProcessArea | Risk | Action, expected: int | None) -> N
         )
 
 
+def latest_revision_number(plan: Plan) -> int | None:
+    """The number of the plan's newest version (None for a plan never adopted)."""
+    return db.session.scalar(
+        select(func.max(PlanRevision.number)).where(PlanRevision.plan_id == plan.id))
+
+
 def record_revision(plan: Plan, reason: str, user: User | None = None) -> PlanRevision:
     """Store the plan as it prints now, with who, when and why."""
     db.session.flush()
     db.session.expire(plan, ["process_areas", "revisions"])
-    number = (
-        db.session.scalar(
-            select(func.max(PlanRevision.number)).where(PlanRevision.plan_id == plan.id)
-        )
-        or 0
-    ) + 1
+    number = (latest_revision_number(plan) or 0) + 1
     revision = PlanRevision(
         plan=plan, number=number, reason=reason, created_by=user or audit_log.current_actor(),
         snapshot=to_snapshot(document_for(plan)),
@@ -197,18 +235,7 @@ def _changed(plan: Plan, reason: str | None) -> None:
     if reason is None:
         return
     affected = [plan] if plan.status is PlanStatus.ADOPTED else []
-    if plan.is_region_plan:
-        affected += db.session.scalars(
-            select(Plan)
-            .join(Plan.org_unit)
-            .where(
-                Plan.year == plan.year,
-                Plan.status == PlanStatus.ADOPTED,
-                Plan.archived_at.is_(None),
-                Plan.id != plan.id,
-                OrgUnit.path.startswith(plan.org_unit.path),
-            )
-        ).all()
+    affected += dependent_plans(plan)
     for target in affected:
         label = reason if target is plan else _("Regionövergripande ändring: %(reason)s",
                                                  reason=reason)
@@ -225,6 +252,11 @@ def create_plan(org_unit: OrgUnit, year: int) -> Plan:
     existing = db.session.scalar(
         select(Plan).where(Plan.org_unit_id == org_unit.id, Plan.year == year)
     )
+    if existing is not None and existing.archived_at is not None:
+        # One plan per unit and year: an archived draft comes back rather than blocking the year.
+        existing.archived_at = None
+        audit_log.record("plan_restored", existing, org_unit=org_unit.code, year=year)
+        return existing
     if existing is not None:
         raise PlanError(
             _("%(unit)s har redan en internkontrollplan för %(year)d.",
@@ -248,13 +280,26 @@ def unhandled_risks(plan: Plan) -> list[Risk]:
     ]
 
 
+def content_fingerprint(plan: Plan) -> str:
+    """A digest of the plan as it prints now (its region content included)."""
+    snapshot = to_snapshot(document_for(plan))
+    return hashlib.sha256(json.dumps(snapshot, sort_keys=True).encode()).hexdigest()
+
+
 def adopt_plan(
     plan: Plan, adopted_on: date, paragraph: str, diary_number: str | None,
-    user: User | None = None,
+    user: User | None = None, expected_fingerprint: str | None = None,
 ) -> PlanRevision:
-    """Fastställ: record the nämnd's decision; revision 1 keeps the plan as adopted."""
+    """Fastställ: record the nämnd's decision; revision 1 keeps the plan as adopted.
+
+    With `expected_fingerprint`, the plan is adopted only if it still reads as it did when
+    the decision-maker opened it.
+    """
     if plan.status is not PlanStatus.DRAFT:
         raise PlanError(_("Bara ett utkast kan fastställas."))
+    if expected_fingerprint is not None and expected_fingerprint != content_fingerprint(plan):
+        raise ConflictError(_("Planen har ändrats sedan du öppnade sidan. Granska den igen "
+                              "innan du fastställer den."))
     if not paragraph.strip():
         raise PlanError(_("Ange beslutsparagrafen, till exempel ”SN § 45”."), "paragraph")
     region_plan = region_plan_for(plan)
@@ -291,6 +336,9 @@ def archive_plan(plan: Plan) -> None:
     """Only a draft is archived; an adopted plan is a decision and stays."""
     if plan.status is not PlanStatus.DRAFT:
         raise PlanError(_("Bara ett utkast kan arkiveras. En fastställd plan är ett beslut."))
+    if dependent_plans(plan):
+        raise PlanError(_("Regionens innehåll ingår i fastställda planer för %(year)d; utkastet "
+                          "kan inte arkiveras.", year=plan.year))
     plan.archived_at = utcnow()
     audit_log.record("plan_archived", plan)
 
@@ -369,8 +417,10 @@ def rename_area(area: ProcessArea, name: str, expected_version: int | None,
     _changed(area.plan, reason)
 
 
-def archive_area(area: ProcessArea, reason: str | None = None) -> None:
+def archive_area(area: ProcessArea, reason: str | None = None,
+                 expected_version: int | None = None) -> None:
     reason = _guard(area.plan, reason)
+    _check_version(area, expected_version)
     if live(area.risks):
         raise PlanError(_("Verksamheten har risker. Arkivera eller flytta dem först."))
     area.archived_at = utcnow()
@@ -398,6 +448,11 @@ class RiskData:
     owner: User | None = None
 
 
+def _check_length(value: str | None, limit: int, label: str, field: str) -> None:
+    if value and len(value) > limit:
+        raise PlanError(_("%(label)s får vara högst %(n)d tecken.", label=label, n=limit), field)
+
+
 def _clean(value: str | None) -> str | None:
     value = (value or "").strip()
     return value or None
@@ -408,6 +463,8 @@ def check_risk_data(data: RiskData) -> RiskData:
     data.source = _clean(data.source)
     if not data.text:
         raise PlanError(_("Risken måste ha en beskrivning."), "text")
+    _check_length(data.source, 300, _("Källan"), "source")
+    _check_length(data.accepted_by, 200, _("Beslutad av"), "accepted_by")
     if not data.criteria:
         raise PlanError(_("En risk måste höra till minst ett av kriterierna c, d och e."),
                         "criteria")
@@ -485,17 +542,21 @@ def update_risk(risk: Risk, data: RiskData, area: ProcessArea, expected_version:
     _changed(plan, reason)
 
 
-def archive_risk(risk: Risk, reason: str | None = None) -> None:
+def archive_risk(risk: Risk, reason: str | None = None,
+                 expected_version: int | None = None) -> None:
     plan = risk.process_area.plan
     reason = _guard(plan, reason)
+    _check_version(risk, expected_version)
     risk.archived_at = utcnow()
     audit_log.record("risk_archived", risk, text=_shorten(risk.text))
     _changed(plan, reason)
 
 
-def restore_risk(risk: Risk, reason: str | None = None) -> None:
+def restore_risk(risk: Risk, reason: str | None = None,
+                 expected_version: int | None = None) -> None:
     plan = risk.process_area.plan
     reason = _guard(plan, reason)
+    _check_version(risk, expected_version)
     risk.archived_at = None
     risk.process_area.archived_at = None
     audit_log.record("risk_restored", risk, text=_shorten(risk.text))
@@ -518,6 +579,7 @@ def check_action_data(data: ActionData) -> ActionData:
     data.responsible = _clean(data.responsible)
     if not data.text:
         raise PlanError(_("Åtgärden måste ha en beskrivning."), "text")
+    _check_length(data.responsible, 200, _("Ansvarig"), "responsible")
     return data
 
 
@@ -556,9 +618,11 @@ def update_action(action: Action, data: ActionData, expected_version: int | None
     _changed(plan, reason)
 
 
-def archive_action(action: Action, reason: str | None = None) -> None:
+def archive_action(action: Action, reason: str | None = None,
+                   expected_version: int | None = None) -> None:
     plan = action.risk.process_area.plan
     reason = _guard(plan, reason)
+    _check_version(action, expected_version)
     action.archived_at = utcnow()
     audit_log.record("action_archived", action, text=_shorten(action.text))
     _changed(plan, reason)

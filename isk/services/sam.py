@@ -43,7 +43,8 @@ from ..models import (
     User,
 )
 from ..models.types import utcnow
-from . import audit_log, mail
+from . import audit_log, mail, xlsx
+from .exports import set_text_cell
 
 # The annual follow-up every chef answers (DOMAIN.md: SAM); editable per round.
 DEFAULT_QUESTIONS = (
@@ -302,6 +303,7 @@ def archive_assignment(
 # --- Importing the chain (CSV or XLSX) ---------------------------------------------------
 
 IMPORT_COLUMNS = ("chef", "enheter", "fordelande_chef")
+MAX_CHAIN_FILE_BYTES = 5 * 1024 * 1024
 UNIT_SEPARATORS = (";", ",", "\n")
 
 
@@ -313,6 +315,9 @@ class ImportSummary:
 
 def read_table(filename: str, content: bytes) -> list[list[str]]:
     """The rows of a CSV (UTF-8, comma or semicolon) or XLSX file, every cell as text."""
+    if len(content) > MAX_CHAIN_FILE_BYTES:
+        raise ManagerImportError([_("Filen är för stor: högst %(max)s MB tas emot.",
+                                    max=MAX_CHAIN_FILE_BYTES // 1024 // 1024)])
     name = filename.lower()
     if name.endswith(".xlsx"):
         return _read_xlsx(content)
@@ -333,24 +338,33 @@ def _read_csv(content: bytes) -> list[list[str]]:
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
-    return [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    rows = []
+    for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+        if len(rows) > MAX_CHAIN_ROWS:
+            raise ManagerImportError([_("Filen har fler än %(n)d rader.", n=MAX_CHAIN_ROWS)])
+        rows.append(list(row))
+    return rows
+
+
+MAX_CHAIN_ROWS = 20_000
 
 
 def _read_xlsx(content: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a broken or foreign file
+        workbook = xlsx.open_workbook(content)
+    except xlsx.UnsafeWorkbook as error:
         raise ManagerImportError(
             [_("Filen kunde inte läsas som en XLSX-arbetsbok (Excel).")]
         ) from error
     try:
         sheet = workbook.worksheets[0]
-        return [
-            ["" if cell is None else str(cell).strip() for cell in row]
-            for row in sheet.iter_rows(values_only=True)
-        ]
+        rows = []
+        for row in xlsx.sheet_rows(sheet, max_col=10):
+            if len(rows) > MAX_CHAIN_ROWS:
+                raise ManagerImportError(
+                    [_("Filen har fler än %(n)d rader.", n=MAX_CHAIN_ROWS)])
+            rows.append(["" if cell.value is None else str(cell.value).strip() for cell in row])
+        return rows
     finally:
         workbook.close()
 
@@ -599,8 +613,11 @@ def chefs_in(unit: OrgUnit) -> list[tuple[ManagerAssignment, OrgUnit]]:
     ).all()
     top: dict[int, tuple[ManagerAssignment, OrgUnit]] = {}
     for link in links:
-        if not link.assignment.user.is_active:
-            continue
+        user = link.assignment.user
+        if not user.is_active or not permissions.has_permission(
+            user, permissions.Permission.RESPOND_SAM
+        ):
+            continue  # a follow-up nobody can answer would only count against the target
         held = top.get(link.assignment_id)
         key = (link.org_unit.path.count("/"), link.org_unit.name)
         if held is None or key < (held[1].path.count("/"), held[1].name):
@@ -651,6 +668,14 @@ def start_round(
             ),
             "org_unit",
         )
+    already = set(db.session.scalars(
+        select(SamFollowUp.chef_id).join(SamFollowUp.round)
+        .where(SamRound.year == year, SamRound.archived_at.is_(None))
+    ))
+    chefs = [(assignment, top) for assignment, top in chefs if assignment.user_id not in already]
+    if not chefs:
+        raise SamError(_("Alla chefer i %(unit)s följs redan upp i en annan SAM-runda %(year)d.",
+                         unit=unit.name, year=year), "org_unit")
     sam_round = SamRound(org_unit=unit, year=year, due_on=due_on, started_by=started_by)
     db.session.add(sam_round)
     for position, text in enumerate(texts):
@@ -975,6 +1000,9 @@ def send_back(
         )
     now = utcnow()
     follow_up.status = FollowUpStatus.SENT_BACK
+    # The chef acknowledges again after completing; the earlier one stays in the audit log.
+    follow_up.acknowledged_at = None
+    follow_up.acknowledged_by = None
     follow_up.sent_back_at = now
     follow_up.sent_back_by = by
     follow_up.sent_back_comment = comment
@@ -1450,13 +1478,6 @@ def export_filename(sam_round: SamRound, unit: OrgUnit, extension: str) -> str:
     return f"SAM-uppfoljning-{sam_round.year}-{unit.code}.{extension}"
 
 
-def safe_cell(value: object) -> object:
-    """Text stays text in a spreadsheet: a leading = + - @ (or tab, CR) never starts a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def overview_xlsx(overview: Overview) -> bytes:
     """The overview as an XLSX workbook: shares per unit, every follow-up, delvis/nej, returns."""
     from openpyxl import Workbook
@@ -1471,11 +1492,9 @@ def overview_xlsx(overview: Overview) -> bytes:
         ws.append(header)
         for cell in ws[1]:
             cell.font = bold
-        for row in rows:
-            ws.append([safe_cell(value) for value in row])
-            for cell in ws[ws.max_row]:
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"  # never a formula, whatever the text
+        for row_number, row in enumerate(rows, start=2):
+            for column_number, value in enumerate(row, start=1):
+                set_text_cell(ws.cell(row=row_number, column=column_number), value)
         ws.freeze_panes = "A2"
         for column, title_text in zip(ws.columns, header, strict=True):
             width = max([len(title_text)] + [len(str(c.value or "")) for c in column])

@@ -45,7 +45,8 @@ AXE_OPTIONS = {
 def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The app on a migrated SQLite file holding the demo region, users and plans."""
     tmp = tmp_path_factory.mktemp("browser")
-    app = create_app(base_config(f"sqlite:///{tmp / 'isk-browser.sqlite3'}", tmp))
+    app = create_app({**base_config(f"sqlite:///{tmp / 'isk-browser.sqlite3'}", tmp),
+                      "FILES_DIR": str(tmp / "files")})
     with app.app_context():
         upgrade()
         demo.load_demo_data()

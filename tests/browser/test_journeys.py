@@ -51,7 +51,10 @@ AREAS_2026 = [
     "Ekonomi",
     "Ekonomi, välfärdsbrott",
 ]
-WRONG_CREDENTIALS = "Fel e-postadress eller lösenord."
+WRONG_CREDENTIALS = (
+    "Fel e-postadress eller lösenord. Efter 10 misslyckade försök i rad spärras "
+    "inloggningen i 15 minuter."
+)
 
 
 def area_group(page: Any, name: str) -> Any:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -18,9 +20,14 @@ bp = Blueprint("auth", __name__)
 
 def safe_next(target: str | None) -> str | None:
     """Only follow local paths after login, never another site."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    if not target or not target.startswith("/") or "\\" in target:
+        return None
+    if any(ord(character) < 32 or ord(character) == 127 for character in target):
+        return None  # browsers drop tabs and newlines, which turns "/\t/x" into "//x"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("//"):
+        return None
+    return target
 
 
 @login_manager.unauthorized_handler

@@ -91,11 +91,11 @@ def edit_area(plan_id: int, area_id: int) -> View:
 def archive_area(plan_id: int, area_id: int) -> View:
     plan = plan_or_404(plan_id, Permission.EDIT_PLAN)
     area = area_or_404(plan, area_id)
-    form = ArchiveForm()
+    form = ArchiveForm(version=area.version_id) if request.method == "GET" else ArchiveForm()
     if form.validate_on_submit():
         try:
-            plans.archive_area(area, form.reason.data)
-        except plans.PlanError as error:
+            plans.archive_area(area, form.reason.data, form.expected_version())
+        except (plans.PlanError, StaleDataError) as error:
             status = show_error(form, error)
             return render_template("plans/archive.html", plan=plan, form=form,
                                    what=_("verksamheten ”%(name)s”", name=area.name)), status
@@ -206,12 +206,12 @@ def edit_risk(plan_id: int, risk_id: int) -> View:
 def archive_risk(plan_id: int, risk_id: int) -> View:
     plan = plan_or_404(plan_id, Permission.EDIT_PLAN)
     risk = risk_or_404(plan, risk_id)
-    form = ArchiveForm()
+    form = ArchiveForm(version=risk.version_id) if request.method == "GET" else ArchiveForm()
     what = _("risken ”%(text)s”", text=risk.text)
     if form.validate_on_submit():
         try:
-            plans.archive_risk(risk, form.reason.data)
-        except plans.PlanError as error:
+            plans.archive_risk(risk, form.reason.data, form.expected_version())
+        except (plans.PlanError, StaleDataError) as error:
             status = show_error(form, error)
             return render_template("plans/archive.html", plan=plan, form=form, what=what), status
         return _saved(plan, _("Risken är arkiverad. Den kan återställas från planens sida."))
@@ -224,12 +224,12 @@ def archive_risk(plan_id: int, risk_id: int) -> View:
 def restore_risk(plan_id: int, risk_id: int) -> View:
     plan = plan_or_404(plan_id, Permission.EDIT_PLAN)
     risk = risk_or_404(plan, risk_id, archived=True)
-    form = ArchiveForm()
+    form = ArchiveForm(version=risk.version_id) if request.method == "GET" else ArchiveForm()
     what = _("risken ”%(text)s”", text=risk.text)
     if form.validate_on_submit():
         try:
-            plans.restore_risk(risk, form.reason.data)
-        except plans.PlanError as error:
+            plans.restore_risk(risk, form.reason.data, form.expected_version())
+        except (plans.PlanError, StaleDataError) as error:
             status = show_error(form, error)
             return render_template("plans/archive.html", plan=plan, form=form, what=what,
                                    restore=True), status
@@ -294,12 +294,12 @@ def edit_action(plan_id: int, action_id: int) -> View:
 def archive_action(plan_id: int, action_id: int) -> View:
     plan = plan_or_404(plan_id, Permission.EDIT_PLAN)
     action = action_or_404(plan, action_id)
-    form = ArchiveForm()
+    form = ArchiveForm(version=action.version_id) if request.method == "GET" else ArchiveForm()
     what = _("åtgärden ”%(text)s”", text=action.text)
     if form.validate_on_submit():
         try:
-            plans.archive_action(action, form.reason.data)
-        except plans.PlanError as error:
+            plans.archive_action(action, form.reason.data, form.expected_version())
+        except (plans.PlanError, StaleDataError) as error:
             status = show_error(form, error)
             return render_template("plans/archive.html", plan=plan, form=form, what=what), status
         return _saved(plan, _("Åtgärden är arkiverad."), f"risk-{action.risk_id}")

@@ -44,9 +44,10 @@ class ReasonMixin:
 class VersionMixin:
     version = HiddenField()
 
-    def expected_version(self) -> int | None:
+    def expected_version(self) -> int:
+        """The version the form was opened on; a form without one never matches (409)."""
         value = self.version.data  # type: ignore[attr-defined]
-        return int(value) if value and str(value).isdigit() else None
+        return int(value) if value and str(value).isdigit() else -1
 
 
 class NewPlanForm(FlaskForm):
@@ -123,7 +124,7 @@ class ActionForm(ReasonMixin, VersionMixin, FlaskForm):
     submit = SubmitField(_l("Spara åtgärd"))
 
 
-class ArchiveForm(ReasonMixin, FlaskForm):
+class ArchiveForm(ReasonMixin, VersionMixin, FlaskForm):
     submit = SubmitField(_l("Arkivera"))
 
 
@@ -136,6 +137,8 @@ class AdoptForm(FlaskForm):
         description=_l("Nämndens beslutsparagraf, till exempel ”SN § 45”."),
     )
     diary_number = StringField(_l("Diarienummer"), validators=[Optional(), Length(max=100)])
+    # What the plan said when the page was opened: adoption is of exactly that content.
+    fingerprint = HiddenField()
     submit = SubmitField(_l("Fastställ planen"))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ...models import Criterion, Plan, Risk, User
+from ...models import Criterion, Plan, ProcessArea, Risk, User
 from ...permissions import Permission, can
 from ...services import plans
 from ...services.plan_document import (
@@ -90,7 +90,7 @@ class PlanPage:
     matrix: list[list[MatrixCell]]  # rows from konsekvens 4 down to 1
     unassessed: int
     unhandled: list[DocRisk]
-    empty_areas: list[DocArea]
+    own_areas: list[tuple[ProcessArea, int]]  # the plan's own verksamheter, with own risk count
     area_names: list[str]
     archived_risks: list[Risk]
     region_plan: Plan | None
@@ -98,6 +98,7 @@ class PlanPage:
     can_edit_region: bool
     can_adopt: bool
     total_risks: int
+    revision_count: int
     shown_risks: int
     editable_plan_ids: set[int] = field(default_factory=set)
 
@@ -127,7 +128,7 @@ def build(plan: Plan, args: Mapping[str, str], user: User) -> PlanPage:
         matrix=matrix,
         unassessed=sum(1 for r in risks if r.risk_score is None),
         unhandled=[r for r in risks if r.unhandled],
-        empty_areas=[a for a in document.areas if not a.risks and a.id is not None],
+        own_areas=[(area, len(plans.live(area.risks))) for area in plans.live(plan.process_areas)],
         area_names=[a.name for a in document.areas],
         archived_risks=[r for a in plan.process_areas for r in a.risks
                         if r.archived_at is not None],
@@ -136,6 +137,7 @@ def build(plan: Plan, args: Mapping[str, str], user: User) -> PlanPage:
         can_edit_region=can_edit_region,
         can_adopt=can(user, Permission.ADOPT_PLAN, plan),
         total_risks=len(risks),
+        revision_count=plans.latest_revision_number(plan) or 0,
         shown_risks=sum(len(a.risks) for a in shown),
         editable_plan_ids=editable,
     )

@@ -7,6 +7,9 @@ from collections.abc import Callable
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import defer, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response as BaseResponse
 
 from ...extensions import db
@@ -17,6 +20,7 @@ from ...permissions import Permission, access, can, require
 from ...services import exports, plans
 from ...services.pdf.plan import render_plan
 from ...services.plan_document import from_snapshot, table_rows
+from ..files import download
 from . import bp
 from . import page as plan_page
 from .forms import AdoptForm, NewPlanForm
@@ -62,12 +66,16 @@ def new() -> BaseResponse | str | tuple[str, int]:
 def adopt(plan_id: int) -> BaseResponse | str | tuple[str, int]:
     plan = plan_or_404(plan_id, Permission.ADOPT_PLAN)
     form = AdoptForm()
+    if request.method == "GET":
+        form.fingerprint.data = plans.content_fingerprint(plan)
     pending = plans.unhandled_risks(plan)
     if form.validate_on_submit():
         try:
             plans.adopt_plan(plan, form.adopted_on.data, form.paragraph.data,
-                             form.diary_number.data, current_user)
-        except plans.PlanError as error:
+                             form.diary_number.data, current_user,
+                             expected_fingerprint=form.fingerprint.data or "")
+            db.session.flush()
+        except (plans.PlanError, StaleDataError) as error:
             status = show_error(form, error)
             return render_template("plans/adopt.html", plan=plan, form=form,
                                    pending=pending), status
@@ -123,12 +131,20 @@ def archive(plan_id: int) -> BaseResponse:
 @access(Permission.VIEW_PLAN)
 def history(plan_id: int) -> str:
     plan = plan_or_404(plan_id)
-    return render_template("plans/history.html", plan=plan, revisions=plan.revisions)
+    revisions = db.session.scalars(
+        select(PlanRevision).where(PlanRevision.plan_id == plan.id)
+        .options(defer(PlanRevision.snapshot), selectinload(PlanRevision.created_by))
+        .order_by(PlanRevision.number)
+    ).all()
+    return render_template("plans/history.html", plan=plan, revisions=revisions)
 
 
 def _revision_or_404(plan_id: int, number: int) -> tuple[Plan, PlanRevision]:
     plan = plan_or_404(plan_id)
-    revision = next((r for r in plan.revisions if r.number == number), None) or abort(404)
+    revision = db.session.scalar(
+        select(PlanRevision).where(PlanRevision.plan_id == plan.id,
+                                   PlanRevision.number == number)
+    ) or abort(404)
     return plan, revision
 
 
@@ -148,18 +164,11 @@ def revision_pdf(plan_id: int, number: int) -> Response:
     plan, revision = _revision_or_404(plan_id, number)
     pdf = render_plan(from_snapshot(revision.snapshot), printed_at=utcnow(),
                       printed_by=current_user.name, revision=revision.number)
-    return _download(pdf, "application/pdf", f"{_file_stem(plan)}-version-{number}.pdf")
+    return download(pdf, "application/pdf", f"{_file_stem(plan)}-version-{number}.pdf")
 
 
 def _file_stem(plan: Plan) -> str:
     return f"internkontrollplan-{plan.year}-{plan.org_unit.code.lower()}"
-
-
-def _download(data: bytes, mimetype: str, filename: str) -> Response:
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.route("/<int:plan_id>/export.<any(pdf, xlsx, csv):kind>")
@@ -170,13 +179,12 @@ def export(plan_id: int, kind: str) -> Response:
     document = plans.document_for(plan)
     stem = _file_stem(plan)
     if kind == "pdf":
-        latest = plan.revisions[-1].number if plan.revisions else None
         data = render_plan(document, printed_at=utcnow(), printed_by=current_user.name,
-                           revision=latest)
-        return _download(data, "application/pdf", f"{stem}.pdf")
+                           revision=plans.latest_revision_number(plan))
+        return download(data, "application/pdf", f"{stem}.pdf")
     if kind == "xlsx":
         data = exports.to_xlsx(document, _("Internkontrollplan %(year)d", year=plan.year))
-        return _download(
+        return download(
             data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             f"{stem}.xlsx")
-    return _download(exports.to_csv(document), "text/csv; charset=utf-8", f"{stem}.csv")
+    return download(exports.to_csv(document), "text/csv; charset=utf-8", f"{stem}.csv")

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_percent
+from flask_babel import format_percent, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -29,6 +29,7 @@ from ...permissions import (
 )
 from ...services import sam
 from ...services.pdf import sam_overview as overview_pdf
+from ..files import download
 from . import forms
 
 bp = Blueprint("sam", __name__, url_prefix="/sam")
@@ -104,11 +105,12 @@ def start_round() -> Response | tuple[str, int] | str:
         return render_template("sam/start_round.html", form=form), error.status
     db.session.commit()
     flash(
-        _(
-            "SAM-rundan %(year)d för %(unit)s är startad med %(n)d uppföljningar.",
+        ngettext(
+            "SAM-rundan %(year)d för %(unit)s är startad med %(num)d uppföljning.",
+            "SAM-rundan %(year)d för %(unit)s är startad med %(num)d uppföljningar.",
+            len(sam_round.follow_ups),
             year=sam_round.year,
             unit=unit.name,
-            n=len(sam_round.follow_ups),
         ),
         "success",
     )
@@ -163,13 +165,6 @@ def export_pdf(round_id: int) -> Response:
     sam_round, unit = load_round_in_scope(round_id)
     content = overview_pdf.render_overview(sam.build_overview(sam_round, unit))
     return download(content, "application/pdf", sam.export_filename(sam_round, unit, "pdf"))
-
-
-def download(content: bytes, mimetype: str, filename: str) -> Response:
-    response = Response(content, mimetype=mimetype)
-    response.headers.set("Content-Disposition", "attachment", filename=filename)
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.route("/rundor/<int:round_id>/fragor", methods=["GET", "POST"])

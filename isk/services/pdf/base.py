@@ -9,6 +9,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
@@ -134,4 +135,5 @@ def render(
 
 
 def printed_at(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M")
+    """The moment in Swedish time, as people read it on paper."""
+    return moment.astimezone(ZoneInfo("Europe/Stockholm")).strftime("%Y-%m-%d %H:%M")

@@ -1,0 +1,291 @@
+"""Stickprov on a control: the size calculator, population upload, the draw, and results."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.wrappers import Response
+
+from ...extensions import db
+from ...forms import EmptyForm, options
+from ...models import Control, ItemOutcome, Plan, Sample
+from ...permissions import Permission, access, can
+from ...services import samples
+from ...services import sampling_stats as stats
+from ...services.plans import PlanError
+from ...services.population import MAX_FILE_BYTES, PopulationError, parse_amount
+from ..plans.helpers import plan_or_404, show_error
+from . import bp
+from .forms import CalculatorForm, DrawForm, OutcomesForm, PopulationForm, ResultsUploadForm
+from .helpers import control_or_404, sample_or_404
+
+View = Response | str | tuple[str, int]
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# --- the size, as `flask isk sample-size` gives it ----------------------------------------------
+
+
+def size_from(form: CalculatorForm | DrawForm) -> stats.SampleSizeResult:
+    """The sample size the form asks for; SamplingError with a Swedish message if it cannot."""
+    if form.size_method.data == "judgement":
+        return stats.judgement_size(form.size.data or 0, form.reason.data or "")
+    try:
+        risk = stats.parse_rate(form.risk.data or "5")
+        tolerable = stats.parse_rate(form.tolerable.data or "")
+        expected = stats.parse_rate(form.expected.data or "0")
+    except (stats.SamplingError, ValueError) as error:
+        raise stats.SamplingError(
+            str(error) or _("Skriv frekvenserna som procent, till exempel 5 %.")
+        ) from error
+    return stats.sample_size(risk, tolerable, expected)
+
+
+def size_text(result: stats.SampleSizeResult) -> str:
+    """The same sentence the CLI prints."""
+    if result.tolerated_deviations is None:
+        return _("Urvalsstorlek: %(size)s poster, bestämd efter bedömning. Motivering: "
+                 "%(reason)s", size=result.size, reason=result.reason)
+    return _("Urvalsstorlek: %(size)s poster. Tolererade avvikelser: %(deviations)s.",
+             size=result.size, deviations=result.tolerated_deviations)
+
+
+@bp.route("/stickprovsstorlek")
+@access(Permission.VIEW_PLAN)
+def calculator() -> View:
+    form = CalculatorForm(request.args)
+    result = error = None
+    if "risk" in request.args and form.validate():
+        try:
+            result = size_from(form)
+        except stats.SamplingError as refused:
+            error = str(refused)
+    status = 400 if error else 200
+    return render_template("controls/calculator.html", form=form, result=result, error=error,
+                           text=size_text(result) if result else None), status
+
+
+# --- population and draw ------------------------------------------------------------------------
+
+
+def _plan_control(plan_id: int, control_id: int, permission: Permission) -> tuple[Plan, Control]:
+    plan = plan_or_404(plan_id, permission)
+    return plan, control_or_404(plan, control_id)
+
+
+@bp.route("/planer/<int:plan_id>/kontroller/<int:control_id>/stickprov/ny",
+          methods=["GET", "POST"])
+@access(Permission.RECORD_CONTROLS)
+def upload_population(plan_id: int, control_id: int) -> View:
+    request.max_content_length = MAX_FILE_BYTES + 1024 * 1024
+    plan, control = _plan_control(plan_id, control_id, Permission.RECORD_CONTROLS)
+    form = PopulationForm()
+    problems: list[str] = []
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            population = samples.keep_population(upload.stream, upload.filename or "",
+                                                 form.id_column.data)
+        except PopulationError as error:
+            problems = error.problems
+        else:
+            return redirect(url_for("controls.draw", plan_id=plan.id, control_id=control.id,
+                                    checksum=population.checksum))
+    status = 400 if problems or form.errors else 200
+    return render_template("controls/population.html", plan=plan, control=control, form=form,
+                           problems=problems), status
+
+
+def _draw_form(population: samples.StoredPopulation) -> DrawForm:
+    form = DrawForm()
+    columns = population.header[1:]
+    form.amount_column.choices = options([("", _("Ingen")), *((c, c) for c in columns)])
+    form.strata_column.choices = options([("", _("Inga strata")), *((c, c) for c in columns)])
+    return form
+
+
+def _amounts(text: str | None, field: str) -> tuple[Decimal, ...]:
+    parts = [part.strip() for part in (text or "").split(";") if part.strip()]
+    try:
+        return tuple(parse_amount(part) for part in parts)
+    except ValueError as error:
+        raise samples.SampleError(
+            [_("Skriv beloppen som tal, till exempel 1000 eller 1 000,50.")], field
+        ) from error
+
+
+@bp.route("/planer/<int:plan_id>/kontroller/<int:control_id>/stickprov/dra/<checksum>",
+          methods=["GET", "POST"])
+@access(Permission.RECORD_CONTROLS)
+def draw(plan_id: int, control_id: int, checksum: str) -> View:
+    plan, control = _plan_control(plan_id, control_id, Permission.RECORD_CONTROLS)
+    population = samples.stored_population(checksum)
+    if population is None:
+        abort(404)
+    form = _draw_form(population)
+    refusals: list[str] = []
+    if form.validate_on_submit():
+        try:
+            size = size_from(form)
+            threshold = _amounts(form.threshold.data, "threshold")
+            choices = samples.DrawChoices(
+                id_column=population.header[0],
+                amount_column=form.amount_column.data or None,
+                strata_column=form.strata_column.data or None,
+                band_edges=_amounts(form.band_edges.data, "band_edges"),
+                threshold=threshold[0] if threshold else None,
+                seed=form.seed.data,
+            )
+            risk = stats.parse_rate(form.risk.data or "5")
+            tolerable = (stats.parse_rate(form.tolerable.data)
+                         if form.tolerable.data else None)
+            sample = samples.draw_for_control(control, population, size, choices, risk,
+                                              tolerable)
+        except stats.SamplingError as error:
+            db.session.rollback()
+            refusals.append(str(error))
+        except samples.SampleError as error:
+            db.session.rollback()
+            if error.field and error.field in form:
+                form[error.field].errors = [*form[error.field].errors, *error.problems]
+            else:
+                refusals += error.problems
+        except PlanError as error:
+            status = show_error(form, error)
+            return render_template("controls/draw.html", plan=plan, control=control, form=form,
+                                   population=population, refusals=refusals), status
+        else:
+            db.session.commit()
+            flash(_("Stickprovet är draget: %(n)d poster.", n=len(sample.items)), "success")
+            return redirect(url_for("controls.sample", plan_id=plan.id, control_id=control.id,
+                                    sample_id=sample.id))
+    status = 400 if form.errors or refusals else 200
+    return render_template("controls/draw.html", plan=plan, control=control, form=form,
+                           population=population, refusals=refusals), status
+
+
+# --- the sample page ----------------------------------------------------------------------------
+
+
+def _sample_page(plan: Plan, control: Control, sample: Sample, status: int = 200,
+                 outcomes_form: OutcomesForm | None = None,
+                 upload_form: ResultsUploadForm | None = None,
+                 problems: list[str] | None = None) -> tuple[str, int]:
+    sample = samples.load_sample(sample.id) or sample
+    outcomes_form = outcomes_form or OutcomesForm(formdata=None)
+    upload_form = upload_form or ResultsUploadForm(formdata=None)
+    for form in (outcomes_form, upload_form):
+        form.version.data = sample.version_id
+    return render_template(
+        "controls/sample.html", plan=plan, control=control, sample=sample,
+        state=samples.status_of(sample), outcomes_form=outcomes_form, upload_form=upload_form,
+        redraw_form=EmptyForm(), problems=problems or [],
+        can_record=can(current_user, Permission.RECORD_CONTROLS, plan),
+        fraction=Fraction, rate_text=stats.rate_text, format_percent=stats.format_percent,
+        ItemOutcome=ItemOutcome,
+    ), status
+
+
+@bp.route("/planer/<int:plan_id>/kontroller/<int:control_id>/stickprov/<int:sample_id>")
+@access(Permission.VIEW_PLAN)
+def sample(plan_id: int, control_id: int, sample_id: int) -> View:
+    plan, control = _plan_control(plan_id, control_id, Permission.VIEW_PLAN)
+    return _sample_page(plan, control, sample_or_404(control, sample_id))
+
+
+@bp.route("/planer/<int:plan_id>/kontroller/<int:control_id>/stickprov/<int:sample_id>.xlsx")
+@access(Permission.VIEW_PLAN)
+def sample_xlsx(plan_id: int, control_id: int, sample_id: int) -> Response:
+    _plan, control = _plan_control(plan_id, control_id, Permission.VIEW_PLAN)
+    sample = sample_or_404(control, sample_id)
+    response = Response(samples.worklist_xlsx(sample), mimetype=XLSX_TYPE)
+    response.headers["Content-Disposition"] = f'attachment; filename="stickprov-{sample.id}.xlsx"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _entries(sample: Sample) -> dict[str, samples.ItemEntry]:
+    entries = {}
+    for item in sample.items:
+        value = request.form.get(f"outcome-{item.id}", "")
+        outcome = ItemOutcome(value) if value in {o.value for o in ItemOutcome} else None
+        entries[item.item_id] = samples.ItemEntry(
+            outcome, request.form.get(f"comment-{item.id}", "")
+        )
+    return entries
+
+
+@bp.route("/planer/<int:plan_id>/kontroller/<int:control_id>/stickprov/<int:sample_id>/resultat",
+          methods=["POST"])
+@access(Permission.RECORD_CONTROLS)
+def record_outcomes(plan_id: int, control_id: int, sample_id: int) -> View:
+    plan, control = _plan_control(plan_id, control_id, Permission.RECORD_CONTROLS)
+    sample = sample_or_404(control, sample_id)
+    form = OutcomesForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        changed = samples.record_outcomes(sample, _entries(sample), form.expected_version())
+        db.session.flush()
+    except (PlanError, StaleDataError) as error:
+        status = show_error(form, error)
+        problems = getattr(error, "problems", None) if status == 400 else None
+        return _sample_page(plan, control, sample, status, problems=problems)
+    db.session.commit()
+    flash(_("Resultaten är sparade (%(n)d ändrade poster).", n=changed), "success")
+    return redirect(url_for("controls.sample", plan_id=plan.id, control_id=control.id,
+                            sample_id=sample.id, _anchor="utvardering"))
+
+
+@bp.route("/planer/<int:plan_id>/kontroller/<int:control_id>/stickprov/<int:sample_id>/fil",
+          methods=["POST"])
+@access(Permission.RECORD_CONTROLS)
+def upload_results(plan_id: int, control_id: int, sample_id: int) -> View:
+    plan, control = _plan_control(plan_id, control_id, Permission.RECORD_CONTROLS)
+    sample = sample_or_404(control, sample_id)
+    form = ResultsUploadForm()
+    if not form.validate_on_submit():
+        return _sample_page(plan, control, sample, 400, upload_form=form)
+    try:
+        changed = samples.import_results(sample, form.file.data.read(), form.expected_version())
+        db.session.flush()
+    except samples.SampleError as error:
+        db.session.rollback()
+        return _sample_page(plan, control, sample, 400, upload_form=form,
+                            problems=error.problems)
+    except (PlanError, StaleDataError) as error:
+        status = show_error(form, error)
+        return _sample_page(plan, control, sample, status, upload_form=form)
+    db.session.commit()
+    flash(_("Resultaten är inlästa (%(n)d ändrade poster).", n=changed), "success")
+    return redirect(url_for("controls.sample", plan_id=plan.id, control_id=control.id,
+                            sample_id=sample.id, _anchor="utvardering"))
+
+
+@bp.route("/planer/<int:plan_id>/kontroller/<int:control_id>/stickprov/<int:sample_id>/dra-igen",
+          methods=["POST"])
+@access(Permission.RECORD_CONTROLS)
+def redraw(plan_id: int, control_id: int, sample_id: int) -> View:
+    plan, control = _plan_control(plan_id, control_id, Permission.RECORD_CONTROLS)
+    sample = sample_or_404(control, sample_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        same = samples.verify_redraw(sample)
+    except samples.SampleError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        if same:
+            flash(_("Urvalet är draget igen med samma frö ur samma fil: samma %(n)d poster i "
+                    "samma ordning.", n=len(sample.items)), "success")
+        else:
+            flash(_("Urvalet blev inte detsamma när det drogs igen."), "error")
+    return redirect(url_for("controls.sample", plan_id=plan.id, control_id=control.id,
+                            sample_id=sample.id))

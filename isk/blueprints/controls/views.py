@@ -1,0 +1,300 @@
+"""Controls of a plan, their kontrollutfall with evidence, and the follow-up report."""
+
+from __future__ import annotations
+
+import io
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.wrappers import Response
+
+from ...extensions import db
+from ...forms import EmptyForm, options
+from ...models import (
+    ControlMethod,
+    EvidenceFile,
+    FollowUp,
+    OrgUnit,
+    Plan,
+    ResultStatus,
+    ScheduleKind,
+    User,
+)
+from ...permissions import Permission, access, can, require
+from ...services import controls, evidence, followup
+from ...services.pdf.followup import render_followup
+from ...services.periods import Period, schedule_text
+from ..plans.helpers import plan_or_404, show_error
+from . import bp
+from .forms import ControlForm, ResultForm
+from .helpers import control_or_404, plan_with_content_or_404, result_or_404
+
+View = Response | str | tuple[str, int]
+PDF_TYPE = "application/pdf"
+
+
+def _status(form: object) -> int:
+    return 400 if getattr(form, "errors", None) else 200
+
+
+# --- the list ---------------------------------------------------------------------------------
+
+
+@bp.route("/planer/<int:plan_id>/kontroller")
+@access(Permission.VIEW_PLAN)
+def index(plan_id: int) -> View:
+    plan = plan_with_content_or_404(plan_id)
+    return render_template(
+        "controls/index.html", plan=plan, controls=controls.controls_of(plan),
+        can_record=can(current_user, Permission.RECORD_CONTROLS, plan),
+        schedule_text=schedule_text, periods=list(Period), archive_form=EmptyForm(),
+    )
+
+
+# --- creating and changing a control ------------------------------------------------------------
+
+
+def _responsible_choices(plan: Plan) -> list:
+    people = db.session.scalars(
+        select(User).join(User.org_unit)
+        .where(OrgUnit.path.startswith(plan.org_unit.path), User.archived_at.is_(None))
+        .order_by(User.name)
+    ).all()
+    return options([(0, _("Ingen angiven")), *((u.id, f"{u.name} ({u.role.label})")
+                                                for u in people)])
+
+
+def _control_form(plan: Plan, control=None) -> ControlForm:  # type: ignore[no-untyped-def]
+    form = ControlForm()
+    form.target.choices = options((t.key, t.label) for t in controls.targets_for(plan))
+    form.responsible.choices = _responsible_choices(plan)
+    if request.method == "GET":
+        if control is not None:
+            form.target.data = controls.target_key(control)
+            form.description.data = control.description
+            form.method.data = control.method.value
+            form.schedule_kind.data = control.schedule_kind.value
+            form.schedule_month.data = str(control.schedule_month or "")
+            form.schedule_tertial.data = str(control.schedule_tertial or "")
+            form.scheduled_on.data = control.scheduled_on
+            form.responsible.data = control.responsible_id or 0
+            form.population_description.data = control.population_description
+            form.version.data = control.version_id
+        else:
+            form.target.data = request.args.get("mal", "")
+            form.responsible.data = current_user.id
+    return form
+
+
+def _control_data(form: ControlForm) -> controls.ControlData:
+    responsible = db.session.get(User, form.responsible.data) if form.responsible.data else None
+    return controls.ControlData(
+        description=form.description.data or "",
+        method=ControlMethod(form.method.data),
+        schedule_kind=ScheduleKind(form.schedule_kind.data),
+        schedule_month=int(form.schedule_month.data) if form.schedule_month.data else None,
+        schedule_tertial=int(form.schedule_tertial.data) if form.schedule_tertial.data else None,
+        scheduled_on=form.scheduled_on.data,
+        responsible=responsible,
+        population_description=form.population_description.data,
+    )
+
+
+@bp.route("/planer/<int:plan_id>/kontroller/ny", methods=["GET", "POST"])
+@access(Permission.RECORD_CONTROLS)
+def new(plan_id: int) -> View:
+    plan = plan_with_content_or_404(plan_id, Permission.RECORD_CONTROLS)
+    form = _control_form(plan)
+    if form.validate_on_submit():
+        try:
+            control = controls.create_control(plan, form.target.data, _control_data(form))
+        except controls.PlanError as error:
+            status = show_error(form, error)
+            return render_template("controls/form.html", plan=plan, form=form), status
+        db.session.commit()
+        flash(_("Kontrollen är tillagd."), "success")
+        return redirect(url_for("controls.show", plan_id=plan.id, control_id=control.id))
+    return render_template("controls/form.html", plan=plan, form=form), _status(form)
+
+
+@bp.route("/planer/<int:plan_id>/kontroller/<int:control_id>/andra", methods=["GET", "POST"])
+@access(Permission.RECORD_CONTROLS)
+def edit(plan_id: int, control_id: int) -> View:
+    plan = plan_with_content_or_404(plan_id, Permission.RECORD_CONTROLS)
+    control = control_or_404(plan, control_id)
+    form = _control_form(plan, control)
+    if form.validate_on_submit():
+        try:
+            controls.update_control(control, form.target.data, _control_data(form),
+                                    form.expected_version())
+            db.session.flush()
+        except (controls.PlanError, StaleDataError) as error:
+            status = show_error(form, error)
+            return render_template("controls/form.html", plan=plan, form=form,
+                                   control=control), status
+        db.session.commit()
+        flash(_("Kontrollen är ändrad."), "success")
+        return redirect(url_for("controls.show", plan_id=plan.id, control_id=control.id))
+    return render_template("controls/form.html", plan=plan, form=form, control=control), \
+        _status(form)
+
+
+@bp.route("/planer/<int:plan_id>/kontroller/<int:control_id>/arkivera", methods=["POST"])
+@access(Permission.RECORD_CONTROLS)
+def archive(plan_id: int, control_id: int) -> View:
+    plan = plan_or_404(plan_id, Permission.RECORD_CONTROLS)
+    control = control_or_404(plan, control_id)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        controls.archive_control(control)
+    except controls.PlanError as error:
+        show_error(form, error)
+        return redirect(url_for("controls.show", plan_id=plan.id, control_id=control.id))
+    db.session.commit()
+    flash(_("Kontrollen är arkiverad."), "success")
+    return redirect(url_for("controls.index", plan_id=plan.id))
+
+
+# --- one control and its kontrollutfall ---------------------------------------------------------
+
+
+@bp.route("/planer/<int:plan_id>/kontroller/<int:control_id>")
+@access(Permission.VIEW_PLAN)
+def show(plan_id: int, control_id: int) -> View:
+    plan = plan_or_404(plan_id)
+    control = control_or_404(plan, control_id)
+    return render_template(
+        "controls/show.html", plan=plan, control=control, schedule_text=schedule_text,
+        can_record=can(current_user, Permission.RECORD_CONTROLS, plan), action_form=EmptyForm(),
+    )
+
+
+def _result_form(control) -> ResultForm:  # type: ignore[no-untyped-def]
+    form = ResultForm()
+    form.sample.choices = options([
+        (0, _("Inget stickprov")),
+        *((s.id, _("Stickprov %(date)s, %(size)d poster", date=s.created_at.date().isoformat(),
+                   size=s.size)) for s in control.samples if s.archived_at is None),
+    ])
+    form.files.description = _(
+        "PDF, PNG, JPEG, Word (DOCX), Excel (XLSX), CSV eller text. Högst %(max)s MB per fil.",
+        max=f"{evidence.max_bytes() / (1024 * 1024):g}".replace(".", ","),
+    )
+    if request.method == "GET":
+        form.status.data = ResultStatus.NO_FINDINGS.value
+        form.follow_up.data = FollowUp.NOT_APPLICABLE.value
+        form.sample.data = request.args.get("stickprov", 0, type=int)
+    return form
+
+
+@bp.route("/planer/<int:plan_id>/kontroller/<int:control_id>/utfall/ny", methods=["GET", "POST"])
+@access(Permission.RECORD_CONTROLS)
+def new_result(plan_id: int, control_id: int) -> View:
+    plan = plan_or_404(plan_id, Permission.RECORD_CONTROLS)
+    control = control_or_404(plan, control_id)
+    form = _result_form(control)
+    if form.validate_on_submit():
+        try:
+            uploads = [evidence.read_upload(f.filename, f.stream)
+                       for f in form.files.data or [] if f and f.filename]
+            sample = next((s for s in control.samples if s.id == form.sample.data), None)
+            controls.record_result(control, controls.ResultData(
+                performed_text=form.performed_text.data, performed_on=form.performed_on.data,
+                status=ResultStatus(form.status.data), follow_up=FollowUp(form.follow_up.data),
+                comment=form.comment.data, sample=sample,
+            ), uploads)
+        except evidence.EvidenceError as error:
+            db.session.rollback()
+            form.files.errors = [*form.files.errors, str(error)]
+            return render_template("controls/result_form.html", plan=plan, control=control,
+                                   form=form), 400
+        except controls.PlanError as error:
+            status = show_error(form, error)
+            return render_template("controls/result_form.html", plan=plan, control=control,
+                                   form=form), status
+        db.session.commit()
+        flash(_("Kontrollutfallet är sparat."), "success")
+        return redirect(url_for("controls.show", plan_id=plan.id, control_id=control.id))
+    return render_template("controls/result_form.html", plan=plan, control=control, form=form), \
+        _status(form)
+
+
+@bp.route("/planer/<int:plan_id>/kontroller/<int:control_id>/utfall/<int:result_id>/arkivera",
+          methods=["POST"])
+@access(Permission.RECORD_CONTROLS)
+def archive_result(plan_id: int, control_id: int, result_id: int) -> View:
+    plan = plan_or_404(plan_id, Permission.RECORD_CONTROLS)
+    control = control_or_404(plan, control_id)
+    result = result_or_404(control, result_id)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        controls.archive_result(result)
+    except controls.PlanError as error:
+        show_error(form, error)
+    else:
+        db.session.commit()
+        flash(_("Kontrollutfallet är arkiverat."), "success")
+    return redirect(url_for("controls.show", plan_id=plan.id, control_id=control.id))
+
+
+@bp.route("/planer/<int:plan_id>/underlag/<int:file_id>")
+@access(Permission.VIEW_PLAN)
+def evidence_file(plan_id: int, file_id: int) -> Response:
+    """Served only to those who may see the plan, as an attachment, never sniffed."""
+    plan = plan_or_404(plan_id)
+    file = db.session.get(EvidenceFile, file_id)
+    if (file is None or file.archived_at is not None or file.result.archived_at is not None
+            or file.result.control.plan_id != plan.id):
+        abort(404)
+    require(Permission.VIEW_PLAN, plan)
+    path = evidence.path_of(file)
+    if not path.is_file():
+        abort(404)
+    # Read whole (at most EVIDENCE_MAX_BYTES) so no file handle outlives the request.
+    response = send_file(io.BytesIO(path.read_bytes()), mimetype=file.content_type,
+                         as_attachment=True,
+                         download_name=file.original_name, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+# --- the follow-up report -----------------------------------------------------------------------
+
+
+def _period() -> Period:
+    value = request.args.get("period", Period.T1.value)
+    try:
+        return Period(value)
+    except ValueError:
+        abort(404)
+
+
+@bp.route("/planer/<int:plan_id>/uppfoljning")
+@access(Permission.VIEW_PLAN)
+def report(plan_id: int) -> View:
+    plan = plan_with_content_or_404(plan_id)
+    period = _period()
+    return render_template("controls/report.html", plan=plan,
+                           report=followup.build_report(plan, period), periods=list(Period))
+
+
+@bp.route("/planer/<int:plan_id>/uppfoljning.pdf")
+@access(Permission.VIEW_PLAN)
+def report_pdf(plan_id: int) -> Response:
+    plan = plan_with_content_or_404(plan_id)
+    period = _period()
+    data = render_followup(followup.build_report(plan, period))
+    response = Response(data, mimetype=PDF_TYPE)
+    filename = f"uppfoljning-{plan.org_unit.code}-{plan.year}-{period.value}.pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

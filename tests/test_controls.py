@@ -1,0 +1,247 @@
+"""Controls, kontrollutfall, evidence and stored stickprov: models, constraints and services."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import date
+from fractions import Fraction
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from isk.extensions import db
+from isk.models import (
+    Control,
+    ControlMethod,
+    FollowUp,
+    ItemOutcome,
+    Plan,
+    ResultStatus,
+    Sample,
+    ScheduleKind,
+)
+from isk.services import controls, evidence, plans, samples
+from isk.services.periods import Period, due_month, is_due_in, schedule_text
+from isk.services.sampling_stats import judgement_size
+
+from . import control_helpers
+from .control_helpers import make_control, population_csv
+
+files_dir, world = control_helpers.files_dir, control_helpers.world  # fixtures
+
+# --- periods ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("period", "start", "end"),
+    [
+        (Period.T1, date(2026, 1, 1), date(2026, 4, 30)),
+        (Period.T2, date(2026, 5, 1), date(2026, 8, 31)),
+        (Period.T3, date(2026, 9, 1), date(2026, 12, 31)),
+        (Period.INTERIM, date(2026, 1, 1), date(2026, 8, 31)),
+        (Period.ANNUAL, date(2026, 1, 1), date(2026, 12, 31)),
+    ],
+)
+def test_each_period_covers_its_months(period, start, end):
+    dates = period.date_range(2026)
+    assert (dates.start, dates.end) == (start, end)
+    assert start in dates and end in dates and date(2027, 1, 1) not in dates
+
+
+@pytest.mark.parametrize(
+    ("schedule", "month", "due_in"),
+    [
+        ({"schedule_kind": ScheduleKind.MONTH, "schedule_month": 3}, 3, {"T1", "delar", "helar"}),
+        ({"schedule_kind": ScheduleKind.TERTIAL, "schedule_tertial": 2}, 8,
+         {"T2", "delar", "helar"}),
+        ({"schedule_kind": ScheduleKind.INTERIM}, 8, {"T2", "delar", "helar"}),
+        ({"schedule_kind": ScheduleKind.ANNUAL}, 12, {"T3", "helar"}),
+        ({"schedule_kind": ScheduleKind.DATE, "scheduled_on": date(2026, 9, 15)}, 9,
+         {"T3", "helar"}),
+    ],
+)
+def test_a_control_is_due_in_the_periods_holding_its_month(schedule, month, due_in):
+    control = Control(**schedule)
+    assert due_month(control) == month
+    assert {p.value for p in Period if is_due_in(control, p)} == due_in
+    assert schedule_text(control)
+
+
+# --- controls -----------------------------------------------------------------------------------
+
+
+def test_a_control_verifies_exactly_one_action_or_risk(app, world):
+    control = Control(plan=world["plan"], action=world["action"], risk=world["risk"],
+                      description="x", method=ControlMethod.OTHER,
+                      schedule_kind=ScheduleKind.ANNUAL)
+    db.session.add(control)
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_a_schedule_must_be_complete(app, world):
+    control = Control(plan=world["plan"], risk=world["risk"], description="x",
+                      method=ControlMethod.OTHER, schedule_kind=ScheduleKind.MONTH)
+    db.session.add(control)
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_a_namnd_plans_its_own_control_on_a_region_wide_action(app, world):
+    region_plan = plans.create_plan(world["plan"].org_unit.parent, 2026)
+    area = plans.add_process_area(region_plan, "HR")
+    from isk.models import Criterion
+
+    risk = plans.add_risk(area, plans.RiskData("Risk att SAM inte fungerar.", {Criterion.C}))
+    risk.region_wide = True
+    action = plans.add_action(risk, plans.ActionData("Varje chef följer upp SAM årligen."))
+    action.region_wide = True
+    db.session.commit()
+    keys = {t.key for t in controls.targets_for(world["plan"])}
+    assert f"action-{action.id}" in keys
+    control = controls.create_control(world["plan"], f"action-{action.id}", controls.ControlData(
+        "Andel chefer som svarat", ControlMethod.SURVEY, ScheduleKind.ANNUAL))
+    db.session.commit()
+    assert control.plan_id == world["plan"].id and control.action_id == action.id
+    assert controls.controls_of(world["plan"]) == [control]
+    assert controls.controls_of(region_plan) == []
+
+
+def test_a_closed_plan_takes_no_new_controls(app, world):
+    from isk.models import PlanStatus
+
+    plan: Plan = world["plan"]
+    plan.status, plan.adopted_on = PlanStatus.CLOSED, date(2025, 11, 20)
+    db.session.commit()
+    with pytest.raises(controls.ControlError, match="avslutad"):
+        make_control(world)
+
+
+def test_a_result_must_be_dated_within_the_plan_year(app, world):
+    control = make_control(world)
+    with pytest.raises(controls.ControlError, match="planens år"):
+        controls.record_result(control, controls.ResultData(
+            "T1", date(2025, 4, 1), ResultStatus.NO_FINDINGS, FollowUp.NOT_APPLICABLE))
+
+
+# --- evidence -----------------------------------------------------------------------------------
+
+
+def _office(content_type_part: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml",
+                         f'<Types><Override ContentType="application/x.{content_type_part}"/>'
+                         "</Types>")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "content_type"),
+    [
+        ("a.pdf", b"%PDF-1.7\n", evidence.PDF),
+        ("a.png", b"\x89PNG\r\n\x1a\nrest", evidence.PNG),
+        ("a.JPG", b"\xff\xd8\xff\xe0rest", evidence.JPEG),
+        ("a.docx", _office("wordprocessingml.document.main+xml"), evidence.DOCX),
+        ("a.xlsx", _office("spreadsheetml.sheet.main+xml"), evidence.XLSX),
+        ("a.csv", b"id;belopp\n1;2\n", evidence.CSV),
+        ("a.txt", "Åtgärd klar\n".encode(), evidence.TXT),
+    ],
+)
+def test_allowed_evidence_is_recognised_by_content(app, name, data, content_type):
+    assert evidence.check_evidence(name, data).content_type == content_type
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("a.exe", b"MZ\x90\x00"),
+        ("a.pdf", b"MZ\x90\x00"),
+        ("a.txt", b"\x00\x01binary"),
+        ("a.txt", b"%PDF-1.7\n"),
+        ("a.xlsm", _office("spreadsheetml.sheet.macroEnabled.main+xml")),
+        ("a.docx", _office("spreadsheetml.sheet.main+xml")),
+        ("a.html", b"<script>alert(1)</script>"),
+    ],
+)
+def test_other_files_are_refused(app, name, data):
+    with pytest.raises(evidence.EvidenceError, match="tillåten typ"):
+        evidence.check_evidence(name, data)
+
+
+def test_evidence_above_the_limit_is_refused(app):
+    with pytest.raises(evidence.EvidenceError, match="för stor"):
+        evidence.check_evidence("a.pdf", b"%PDF-" + b"0" * 100, limit=50)
+
+
+def test_evidence_is_stored_under_a_random_name_outside_the_web_root(app, world, files_dir):
+    control = make_control(world)
+    result = controls.record_result(control, controls.ResultData(
+        "T1", date(2026, 4, 1), ResultStatus.NO_FINDINGS, FollowUp.NOT_APPLICABLE),
+        [evidence.check_evidence("../../etc/passwd.txt", b"hej\n")])
+    db.session.commit()
+    file = result.evidence[0]
+    assert file.original_name == "passwd.txt"
+    assert evidence.path_of(file).parent == files_dir / "evidence"
+    assert evidence.path_of(file).read_bytes() == b"hej\n"
+
+
+# --- stored stickprov ---------------------------------------------------------------------------
+
+
+def _draw(world, seed: str = "frö-1", size: int = 8) -> Sample:
+    control = make_control(world)
+    population = samples.keep_population(io.BytesIO(population_csv(60)), "f.csv", None)
+    sample = samples.draw_for_control(
+        control, population, judgement_size(size, "Liten population."),
+        samples.DrawChoices(id_column="fakturanr", amount_column="belopp", seed=seed),
+        Fraction(1, 20), Fraction(1, 20))
+    db.session.commit()
+    return sample
+
+
+def test_a_stored_draw_is_redrawn_identically_from_the_kept_file(app, world, files_dir):
+    sample = _draw(world)
+    assert len(sample.items) == 8 and sample.row_count == 60
+    assert (files_dir / "populations" / f"{sample.population_checksum}.csv").exists()
+    assert samples.verify_redraw(sample) is True
+    again = _draw(world)
+    assert [i.item_id for i in again.items] == [i.item_id for i in sample.items]
+
+
+def test_a_changed_population_file_is_not_redrawn(app, world, files_dir):
+    sample = _draw(world)
+    path = files_dir / "populations" / f"{sample.population_checksum}.csv"
+    path.write_bytes(population_csv(61))
+    with pytest.raises(samples.SampleError, match="kontrollsumman"):
+        samples.verify_redraw(sample)
+
+
+def test_a_judgement_sample_needs_its_reason_in_the_database(app, world):
+    sample = _draw(world)
+    sample.size_reason = " "
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_the_evaluation_follows_the_items(app, world):
+    sample = _draw(world, size=10)
+    entries = {i.item_id: samples.ItemEntry(ItemOutcome.OK, "") for i in sample.items}
+    assert samples.status_of(sample).evaluation is None
+    samples.record_outcomes(sample, entries, sample.version_id)
+    evaluation = samples.status_of(sample).evaluation
+    assert evaluation.deviations == 0 and evaluation.reliable is False  # 10 items prove little
+    first = sample.items[0].item_id
+    samples.record_outcomes(sample, {first: samples.ItemEntry(ItemOutcome.DEVIATION, "Fel")},
+                            sample.version_id)
+    assert samples.status_of(sample).evaluation.deviations == 1
+
+
+def test_outcomes_for_items_outside_the_sample_are_refused(app, world):
+    sample = _draw(world)
+    with pytest.raises(samples.SampleError, match="ingår inte"):
+        samples.record_outcomes(sample, {"NOPE": samples.ItemEntry(ItemOutcome.OK, "")}, None)
