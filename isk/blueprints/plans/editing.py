@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -12,11 +14,13 @@ from wtforms import SelectChoice
 from ...extensions import db
 from ...forms import options
 from ...models import (
+    Action,
     ActionStatus,
     Criterion,
     OrgUnit,
     Plan,
     PlanStatus,
+    ProcessArea,
     Risk,
     RiskTreatment,
     SecurityAspect,
@@ -45,6 +49,31 @@ def _saved(plan: Plan, message: str, anchor: str | None = None) -> Response:
 
 def _form_status(form: object) -> int:
     return 400 if getattr(form, "errors", None) else 200
+
+
+def _confirm_change(
+    plan: Plan,
+    item: ProcessArea | Risk | Action,
+    what: str,
+    operation: Callable[..., None],
+    done: str,
+    *,
+    anchor: str | None = None,
+    restore: bool = False,
+) -> View:
+    """The archive/restore confirmation: the item's version, a reason when the plan asks one."""
+    form = ArchiveForm(version=item.version_id) if request.method == "GET" else ArchiveForm()
+    status = _form_status(form)
+    if form.validate_on_submit():
+        try:
+            operation(item, form.reason.data, form.expected_version())
+            db.session.flush()
+        except (plans.PlanError, StaleDataError) as error:
+            status = show_error(form, error)
+        else:
+            return _saved(plan, done, anchor)
+    return render_template("plans/archive.html", plan=plan, form=form, what=what,
+                           restore=restore), status
 
 
 # --- verksamheter --------------------------------------------------------------------------
@@ -91,17 +120,8 @@ def edit_area(plan_id: int, area_id: int) -> View:
 def archive_area(plan_id: int, area_id: int) -> View:
     plan = plan_or_404(plan_id, Permission.EDIT_PLAN)
     area = area_or_404(plan, area_id)
-    form = ArchiveForm(version=area.version_id) if request.method == "GET" else ArchiveForm()
-    if form.validate_on_submit():
-        try:
-            plans.archive_area(area, form.reason.data, form.expected_version())
-        except (plans.PlanError, StaleDataError) as error:
-            status = show_error(form, error)
-            return render_template("plans/archive.html", plan=plan, form=form,
-                                   what=_("verksamheten ”%(name)s”", name=area.name)), status
-        return _saved(plan, _("Verksamheten är arkiverad."))
-    return render_template("plans/archive.html", plan=plan, form=form,
-                           what=_("verksamheten ”%(name)s”", name=area.name)), _form_status(form)
+    return _confirm_change(plan, area, _("verksamheten ”%(name)s”", name=area.name),
+                           plans.archive_area, _("Verksamheten är arkiverad."))
 
 
 # --- risks ---------------------------------------------------------------------------------
@@ -206,17 +226,8 @@ def edit_risk(plan_id: int, risk_id: int) -> View:
 def archive_risk(plan_id: int, risk_id: int) -> View:
     plan = plan_or_404(plan_id, Permission.EDIT_PLAN)
     risk = risk_or_404(plan, risk_id)
-    form = ArchiveForm(version=risk.version_id) if request.method == "GET" else ArchiveForm()
-    what = _("risken ”%(text)s”", text=risk.text)
-    if form.validate_on_submit():
-        try:
-            plans.archive_risk(risk, form.reason.data, form.expected_version())
-        except (plans.PlanError, StaleDataError) as error:
-            status = show_error(form, error)
-            return render_template("plans/archive.html", plan=plan, form=form, what=what), status
-        return _saved(plan, _("Risken är arkiverad. Den kan återställas från planens sida."))
-    return render_template("plans/archive.html", plan=plan, form=form, what=what), \
-        _form_status(form)
+    return _confirm_change(plan, risk, _("risken ”%(text)s”", text=risk.text), plans.archive_risk,
+                           _("Risken är arkiverad. Den kan återställas från planens sida."))
 
 
 @bp.route("/<int:plan_id>/risker/<int:risk_id>/aterstall", methods=["GET", "POST"])
@@ -224,18 +235,8 @@ def archive_risk(plan_id: int, risk_id: int) -> View:
 def restore_risk(plan_id: int, risk_id: int) -> View:
     plan = plan_or_404(plan_id, Permission.EDIT_PLAN)
     risk = risk_or_404(plan, risk_id, archived=True)
-    form = ArchiveForm(version=risk.version_id) if request.method == "GET" else ArchiveForm()
-    what = _("risken ”%(text)s”", text=risk.text)
-    if form.validate_on_submit():
-        try:
-            plans.restore_risk(risk, form.reason.data, form.expected_version())
-        except (plans.PlanError, StaleDataError) as error:
-            status = show_error(form, error)
-            return render_template("plans/archive.html", plan=plan, form=form, what=what,
-                                   restore=True), status
-        return _saved(plan, _("Risken är återställd."), f"risk-{risk.id}")
-    return render_template("plans/archive.html", plan=plan, form=form, what=what,
-                           restore=True), _form_status(form)
+    return _confirm_change(plan, risk, _("risken ”%(text)s”", text=risk.text), plans.restore_risk,
+                           _("Risken är återställd."), anchor=f"risk-{risk.id}", restore=True)
 
 
 # --- åtgärder ------------------------------------------------------------------------------
@@ -294,14 +295,6 @@ def edit_action(plan_id: int, action_id: int) -> View:
 def archive_action(plan_id: int, action_id: int) -> View:
     plan = plan_or_404(plan_id, Permission.EDIT_PLAN)
     action = action_or_404(plan, action_id)
-    form = ArchiveForm(version=action.version_id) if request.method == "GET" else ArchiveForm()
-    what = _("åtgärden ”%(text)s”", text=action.text)
-    if form.validate_on_submit():
-        try:
-            plans.archive_action(action, form.reason.data, form.expected_version())
-        except (plans.PlanError, StaleDataError) as error:
-            status = show_error(form, error)
-            return render_template("plans/archive.html", plan=plan, form=form, what=what), status
-        return _saved(plan, _("Åtgärden är arkiverad."), f"risk-{action.risk_id}")
-    return render_template("plans/archive.html", plan=plan, form=form, what=what), \
-        _form_status(form)
+    return _confirm_change(plan, action, _("åtgärden ”%(text)s”", text=action.text),
+                           plans.archive_action, _("Åtgärden är arkiverad."),
+                           anchor=f"risk-{action.risk_id}")
