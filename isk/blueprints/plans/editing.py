@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
@@ -47,8 +49,24 @@ def _saved(plan: Plan, message: str, anchor: str | None = None) -> Response:
     return _to_plan(plan, anchor)
 
 
-def _form_status(form: object) -> int:
-    return 400 if getattr(form, "errors", None) else 200
+def _submit(form: FlaskForm, change: Callable[[], str | None], done: str, template: str,
+            **context: Any) -> View:
+    """Validate → change → one commit → redirect; else the form again, saying why, with a 4xx.
+
+    `change` calls the service and returns the anchor to show on the plan page.
+    """
+    status = 200
+    if form.validate_on_submit():
+        try:
+            anchor = change()
+            db.session.flush()  # a version conflict surfaces here, not at the commit
+        except (plans.PlanError, StaleDataError) as error:
+            status = show_error(form, error)
+        else:
+            return _saved(context["plan"], done, anchor)
+    elif form.errors:
+        status = 400
+    return render_template(template, form=form, **context), status
 
 
 def _confirm_change(
@@ -63,17 +81,13 @@ def _confirm_change(
 ) -> View:
     """The archive/restore confirmation: the item's version, a reason when the plan asks one."""
     form = ArchiveForm(version=item.version_id) if request.method == "GET" else ArchiveForm()
-    status = _form_status(form)
-    if form.validate_on_submit():
-        try:
-            operation(item, form.reason.data, form.expected_version())
-            db.session.flush()
-        except (plans.PlanError, StaleDataError) as error:
-            status = show_error(form, error)
-        else:
-            return _saved(plan, done, anchor)
-    return render_template("plans/archive.html", plan=plan, form=form, what=what,
-                           restore=restore), status
+
+    def change() -> str | None:
+        operation(item, form.reason.data, form.expected_version())
+        return anchor
+
+    return _submit(form, change, done, "plans/archive.html", plan=plan, what=what,
+                   restore=restore)
 
 
 # --- verksamheter --------------------------------------------------------------------------
@@ -84,14 +98,12 @@ def _confirm_change(
 def new_area(plan_id: int) -> View:
     plan = plan_or_404(plan_id, Permission.EDIT_PLAN)
     form = AreaForm()
-    if form.validate_on_submit():
-        try:
-            plans.create_area(plan, form.name.data, form.reason.data)
-        except plans.PlanError as error:
-            status = show_error(form, error)
-            return render_template("plans/area_form.html", plan=plan, form=form), status
-        return _saved(plan, _("Verksamheten ”%(name)s” är tillagd.", name=form.name.data.strip()))
-    return render_template("plans/area_form.html", plan=plan, form=form), _form_status(form)
+
+    def change() -> None:
+        plans.create_area(plan, form.name.data, form.reason.data)
+
+    done = _("Verksamheten ”%(name)s” är tillagd.", name=(form.name.data or "").strip())
+    return _submit(form, change, done, "plans/area_form.html", plan=plan)
 
 
 @bp.route("/<int:plan_id>/verksamheter/<int:area_id>", methods=["GET", "POST"])
@@ -99,20 +111,13 @@ def new_area(plan_id: int) -> View:
 def edit_area(plan_id: int, area_id: int) -> View:
     plan = plan_or_404(plan_id, Permission.EDIT_PLAN)
     area = area_or_404(plan, area_id)
-    form = AreaForm(obj=area if request.method == "GET" else None)
-    if request.method == "GET":
-        form.version.data = area.version_id
-    if form.validate_on_submit():
-        try:
-            plans.rename_area(area, form.name.data, form.expected_version(), form.reason.data)
-            db.session.flush()
-        except (plans.PlanError, StaleDataError) as error:
-            status = show_error(form, error)
-            return render_template("plans/area_form.html", plan=plan, form=form,
-                                   area=area), status
-        return _saved(plan, _("Verksamheten är ändrad."))
-    return render_template("plans/area_form.html", plan=plan, form=form, area=area), \
-        _form_status(form)
+    form = AreaForm(obj=area, version=area.version_id) if request.method == "GET" else AreaForm()
+
+    def change() -> None:
+        plans.rename_area(area, form.name.data, form.expected_version(), form.reason.data)
+
+    return _submit(form, change, _("Verksamheten är ändrad."), "plans/area_form.html",
+                   plan=plan, area=area)
 
 
 @bp.route("/<int:plan_id>/verksamheter/<int:area_id>/arkivera", methods=["GET", "POST"])
@@ -188,15 +193,13 @@ def new_risk(plan_id: int) -> View:
     if not form.area.choices:
         flash(_("Lägg först till en verksamhet i planen."), "info")
         return redirect(url_for("plans.new_area", plan_id=plan.id))
-    if form.validate_on_submit():
-        area = area_or_404(plan, form.area.data)
-        try:
-            risk = plans.create_risk(area, _risk_data(form), form.reason.data)
-        except plans.PlanError as error:
-            status = show_error(form, error)
-            return render_template("plans/risk_form.html", plan=plan, form=form), status
-        return _saved(plan, _("Risken är tillagd."), f"risk-{risk.id}")
-    return render_template("plans/risk_form.html", plan=plan, form=form), _form_status(form)
+
+    def change() -> str:
+        risk = plans.create_risk(area_or_404(plan, form.area.data), _risk_data(form),
+                                 form.reason.data)
+        return f"risk-{risk.id}"
+
+    return _submit(form, change, _("Risken är tillagd."), "plans/risk_form.html", plan=plan)
 
 
 @bp.route("/<int:plan_id>/risker/<int:risk_id>", methods=["GET", "POST"])
@@ -205,20 +208,14 @@ def edit_risk(plan_id: int, risk_id: int) -> View:
     plan = plan_or_404(plan_id, Permission.EDIT_PLAN)
     risk = risk_or_404(plan, risk_id)
     form = _risk_form(plan, risk)
-    history = plans.risk_history(risk)
-    if form.validate_on_submit():
-        area = area_or_404(plan, form.area.data)
-        try:
-            plans.update_risk(risk, _risk_data(form), area, form.expected_version(),
-                              form.reason.data)
-            db.session.flush()
-        except (plans.PlanError, StaleDataError) as error:
-            status = show_error(form, error)
-            return render_template("plans/risk_form.html", plan=plan, form=form, risk=risk,
-                                   history=history), status
-        return _saved(plan, _("Risken är ändrad."), f"risk-{risk.id}")
-    return render_template("plans/risk_form.html", plan=plan, form=form, risk=risk,
-                           history=history), _form_status(form)
+
+    def change() -> str:
+        plans.update_risk(risk, _risk_data(form), area_or_404(plan, form.area.data),
+                          form.expected_version(), form.reason.data)
+        return f"risk-{risk.id}"
+
+    return _submit(form, change, _("Risken är ändrad."), "plans/risk_form.html", plan=plan,
+                   risk=risk, history=plans.risk_history(risk))
 
 
 @bp.route("/<int:plan_id>/risker/<int:risk_id>/arkivera", methods=["GET", "POST"])
@@ -255,16 +252,13 @@ def new_action(plan_id: int, risk_id: int) -> View:
     plan = plan_or_404(plan_id, Permission.EDIT_PLAN)
     risk = risk_or_404(plan, risk_id)
     form = ActionForm()
-    if form.validate_on_submit():
-        try:
-            plans.create_action(risk, _action_data(form), form.reason.data)
-        except plans.PlanError as error:
-            status = show_error(form, error)
-            return render_template("plans/action_form.html", plan=plan, risk=risk,
-                                   form=form), status
-        return _saved(plan, _("Åtgärden är tillagd."), f"risk-{risk.id}")
-    return render_template("plans/action_form.html", plan=plan, risk=risk, form=form), \
-        _form_status(form)
+
+    def change() -> str:
+        plans.create_action(risk, _action_data(form), form.reason.data)
+        return f"risk-{risk.id}"
+
+    return _submit(form, change, _("Åtgärden är tillagd."), "plans/action_form.html",
+                   plan=plan, risk=risk)
 
 
 @bp.route("/<int:plan_id>/atgarder/<int:action_id>", methods=["GET", "POST"])
@@ -276,18 +270,14 @@ def edit_action(plan_id: int, action_id: int) -> View:
     if request.method == "GET":
         form.status.data = action.status.value
         form.version.data = action.version_id
-    if form.validate_on_submit():
-        try:
-            plans.update_action(action, _action_data(form), form.expected_version(),
-                                form.reason.data)
-            db.session.flush()
-        except (plans.PlanError, StaleDataError) as error:
-            status = show_error(form, error)
-            return render_template("plans/action_form.html", plan=plan, risk=action.risk,
-                                   form=form, action=action), status
-        return _saved(plan, _("Åtgärden är ändrad."), f"risk-{action.risk_id}")
-    return render_template("plans/action_form.html", plan=plan, risk=action.risk, form=form,
-                           action=action), _form_status(form)
+
+    def change() -> str:
+        plans.update_action(action, _action_data(form), form.expected_version(),
+                            form.reason.data)
+        return f"risk-{action.risk_id}"
+
+    return _submit(form, change, _("Åtgärden är ändrad."), "plans/action_form.html",
+                   plan=plan, risk=action.risk, action=action)
 
 
 @bp.route("/<int:plan_id>/atgarder/<int:action_id>/arkivera", methods=["GET", "POST"])
