@@ -8,12 +8,12 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from ...extensions import db
 from ...forms import EmptyForm, options
 from ...models import (
+    Control,
     ControlMethod,
     EvidenceFile,
     FollowUp,
@@ -27,17 +27,16 @@ from ...permissions import Permission, access, can, require
 from ...services import controls, evidence, followup
 from ...services.pdf.followup import render_followup
 from ...services.periods import Period, schedule_text
-from ..plans.helpers import plan_or_404, show_error
+from ..plans.helpers import View, plan_or_404, show_error, submit
 from . import bp
 from .forms import ControlForm, ResultForm
 from .helpers import control_or_404, plan_with_content_or_404, result_or_404
 
-View = Response | str | tuple[str, int]
 PDF_TYPE = "application/pdf"
 
 
-def _status(form: object) -> int:
-    return 400 if getattr(form, "errors", None) else 200
+def _control_url(control: Control) -> str:
+    return url_for("controls.show", plan_id=control.plan_id, control_id=control.id)
 
 
 # --- the list ---------------------------------------------------------------------------------
@@ -108,16 +107,12 @@ def _control_data(form: ControlForm) -> controls.ControlData:
 def new(plan_id: int) -> View:
     plan = plan_with_content_or_404(plan_id, Permission.RECORD_CONTROLS)
     form = _control_form(plan)
-    if form.validate_on_submit():
-        try:
-            control = controls.create_control(plan, form.target.data, _control_data(form))
-        except controls.PlanError as error:
-            status = show_error(form, error)
-            return render_template("controls/form.html", plan=plan, form=form), status
-        db.session.commit()
-        flash(_("Kontrollen är tillagd."), "success")
-        return redirect(url_for("controls.show", plan_id=plan.id, control_id=control.id))
-    return render_template("controls/form.html", plan=plan, form=form), _status(form)
+
+    def change() -> tuple[str, str]:
+        control = controls.create_control(plan, form.target.data, _control_data(form))
+        return _("Kontrollen är tillagd."), _control_url(control)
+
+    return submit(form, change, "controls/form.html", plan=plan)
 
 
 @bp.route("/planer/<int:plan_id>/kontroller/<int:control_id>/andra", methods=["GET", "POST"])
@@ -126,20 +121,13 @@ def edit(plan_id: int, control_id: int) -> View:
     plan = plan_with_content_or_404(plan_id, Permission.RECORD_CONTROLS)
     control = control_or_404(plan, control_id)
     form = _control_form(plan, control)
-    if form.validate_on_submit():
-        try:
-            controls.update_control(control, form.target.data, _control_data(form),
-                                    form.expected_version())
-            db.session.flush()
-        except (controls.PlanError, StaleDataError) as error:
-            status = show_error(form, error)
-            return render_template("controls/form.html", plan=plan, form=form,
-                                   control=control), status
-        db.session.commit()
-        flash(_("Kontrollen är ändrad."), "success")
-        return redirect(url_for("controls.show", plan_id=plan.id, control_id=control.id))
-    return render_template("controls/form.html", plan=plan, form=form, control=control), \
-        _status(form)
+
+    def change() -> tuple[str, str]:
+        controls.update_control(control, form.target.data, _control_data(form),
+                                form.expected_version())
+        return _("Kontrollen är ändrad."), _control_url(control)
+
+    return submit(form, change, "controls/form.html", plan=plan, control=control)
 
 
 @bp.route("/planer/<int:plan_id>/kontroller/<int:control_id>/arkivera", methods=["POST"])
@@ -198,30 +186,22 @@ def new_result(plan_id: int, control_id: int) -> View:
     plan = plan_or_404(plan_id, Permission.RECORD_CONTROLS)
     control = control_or_404(plan, control_id)
     form = _result_form(control)
-    if form.validate_on_submit():
+
+    def change() -> tuple[str, str]:
         try:
             uploads = [evidence.read_upload(f.filename, f.stream)
                        for f in form.files.data or [] if f and f.filename]
-            sample = next((s for s in control.samples if s.id == form.sample.data), None)
-            controls.record_result(control, controls.ResultData(
-                performed_text=form.performed_text.data, performed_on=form.performed_on.data,
-                status=ResultStatus(form.status.data), follow_up=FollowUp(form.follow_up.data),
-                comment=form.comment.data, sample=sample,
-            ), uploads)
         except evidence.EvidenceError as error:
-            db.session.rollback()
-            form.files.errors = [*form.files.errors, str(error)]
-            return render_template("controls/result_form.html", plan=plan, control=control,
-                                   form=form), 400
-        except controls.PlanError as error:
-            status = show_error(form, error)
-            return render_template("controls/result_form.html", plan=plan, control=control,
-                                   form=form), status
-        db.session.commit()
-        flash(_("Kontrollutfallet är sparat."), "success")
-        return redirect(url_for("controls.show", plan_id=plan.id, control_id=control.id))
-    return render_template("controls/result_form.html", plan=plan, control=control, form=form), \
-        _status(form)
+            raise controls.ControlError(str(error), "files") from error
+        sample = next((s for s in control.samples if s.id == form.sample.data), None)
+        controls.record_result(control, controls.ResultData(
+            performed_text=form.performed_text.data, performed_on=form.performed_on.data,
+            status=ResultStatus(form.status.data), follow_up=FollowUp(form.follow_up.data),
+            comment=form.comment.data, sample=sample,
+        ), uploads)
+        return _("Kontrollutfallet är sparat."), _control_url(control)
+
+    return submit(form, change, "controls/result_form.html", plan=plan, control=control)
 
 
 @bp.route("/planer/<int:plan_id>/kontroller/<int:control_id>/utfall/<int:result_id>/arkivera",

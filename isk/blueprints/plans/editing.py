@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from ...extensions import db
@@ -32,41 +30,25 @@ from ...permissions import Permission, access
 from ...services import plans
 from . import bp
 from .forms import ActionForm, ArchiveForm, AreaForm, RiskForm
-from .helpers import action_or_404, area_or_404, plan_or_404, risk_or_404, show_error
-
-View = Response | str | tuple[str, int]
-
-
-def _to_plan(plan: Plan, anchor: str | None = None) -> Response:
-    return redirect(url_for("plans.show", plan_id=plan.id, _anchor=anchor))
-
-
-def _saved(plan: Plan, message: str, anchor: str | None = None) -> Response:
-    db.session.commit()
-    if plan.status is PlanStatus.ADOPTED:
-        message += " " + _("Ändringen är sparad som en ny version av planen.")
-    flash(message, "success")
-    return _to_plan(plan, anchor)
+from .helpers import View, action_or_404, area_or_404, plan_or_404, risk_or_404, submit
 
 
 def _submit(form: FlaskForm, change: Callable[[], str | None], done: str, template: str,
             **context: Any) -> View:
-    """Validate → change → one commit → redirect; else the form again, saying why, with a 4xx.
+    """`submit` for a change to the plan: back to the plan page, at the changed risk.
 
     `change` calls the service and returns the anchor to show on the plan page.
     """
-    status = 200
-    if form.validate_on_submit():
-        try:
-            anchor = change()
-            db.session.flush()  # a version conflict surfaces here, not at the commit
-        except (plans.PlanError, StaleDataError) as error:
-            status = show_error(form, error)
-        else:
-            return _saved(context["plan"], done, anchor)
-    elif form.errors:
-        status = 400
-    return render_template(template, form=form, **context), status
+    plan: Plan = context["plan"]
+
+    def apply() -> tuple[str, str]:
+        anchor = change()
+        message = done
+        if plan.status is PlanStatus.ADOPTED:
+            message += " " + _("Ändringen är sparad som en ny version av planen.")
+        return message, url_for("plans.show", plan_id=plan.id, _anchor=anchor)
+
+    return submit(form, apply, template, **context)
 
 
 def _confirm_change(

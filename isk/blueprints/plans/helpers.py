@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from flask import abort, flash
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.wrappers import Response
 
 from ...extensions import db
 from ...models import Action, Plan, ProcessArea, Risk
@@ -60,3 +64,30 @@ def show_error(form: FlaskForm, error: Exception) -> int:
     else:
         flash(str(error), "error")
     return 400
+
+
+View = Response | str | tuple[str, int]
+
+
+def submit(form: FlaskForm, change: Callable[[], tuple[str, str]], template: str,
+           **context: Any) -> View:
+    """Validate → change → one commit → flash → redirect; else the form again with a 4xx.
+
+    `change` calls the service and returns the message to show and where to go next. A
+    refusal from the service (or a version conflict, which the flush brings out) shows on
+    the form, and nothing is written.
+    """
+    status = 200
+    if form.validate_on_submit():
+        try:
+            message, target = change()
+            db.session.flush()
+        except (plans.PlanError, StaleDataError) as error:
+            status = show_error(form, error)
+        else:
+            db.session.commit()
+            flash(message, "success")
+            return redirect(target)
+    elif form.errors:
+        status = 400
+    return render_template(template, form=form, **context), status

@@ -12,9 +12,8 @@ from ...models import OrgUnit, Plan
 from ...permissions import Permission, access, can
 from ...services import imports, plans
 from . import bp
-from .editing import View
 from .forms import ConfirmImportForm, ImportForm
-from .helpers import plan_or_404
+from .helpers import View, plan_or_404
 
 
 def _prepare(plan: Plan, filename: str, data: bytes) -> imports.ImportPlan:
