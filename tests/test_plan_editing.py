@@ -439,3 +439,24 @@ def test_a_new_plan_for_the_year_of_an_archived_draft_brings_the_draft_back(setu
 
     assert again.id == plan.id
     assert again.archived_at is None
+
+
+def test_recording_a_version_does_not_query_per_risk(make_unit, query_counter):
+    counts = []
+    for size, code in ((3, "AN"), (60, "BN")):
+        plan = plans.create_plan(make_unit(f"Nämnd {code}", code=code), 2026)
+        area = plans.add_process_area(plan, "Ekonomi")
+        for n in range(size):
+            risk = plans.add_risk(area, plans.RiskData(f"Risk {n}", {Criterion.C}))
+            plans.add_action(risk, plans.ActionData(f"Åtgärd {n}"))
+        adopt(plan)
+        db.session.expire_all()
+        plan = db.session.get(Plan, plan.id)
+        with query_counter() as statements:
+            plans.record_revision(plan, "Kontroll av antalet frågor")
+            db.session.flush()
+        counts.append(len(statements))
+        db.session.commit()
+
+    assert counts[0] == counts[1], counts
+    assert len(db.session.get(Plan, plan.id).revisions[-1].snapshot["areas"][0]["risks"]) == 60

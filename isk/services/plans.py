@@ -216,14 +216,24 @@ def latest_revision_number(plan: Plan) -> int | None:
         select(func.max(PlanRevision.number)).where(PlanRevision.plan_id == plan.id))
 
 
+def current_document(plan: Plan) -> PlanDocument:
+    """The plan as it prints after this session's changes, loaded in a fixed number of queries."""
+    db.session.flush()
+    fresh = db.session.scalar(
+        _with_content(select(Plan).where(Plan.id == plan.id))
+        .execution_options(populate_existing=True)
+    )
+    assert fresh is not None
+    return document_for(fresh)
+
+
 def record_revision(plan: Plan, reason: str, user: User | None = None) -> PlanRevision:
     """Store the plan as it prints now, with who, when and why."""
-    db.session.flush()
-    db.session.expire(plan, ["process_areas", "revisions"])
+    snapshot = to_snapshot(current_document(plan))
     number = (latest_revision_number(plan) or 0) + 1
     revision = PlanRevision(
         plan=plan, number=number, reason=reason, created_by=user or audit_log.current_actor(),
-        snapshot=to_snapshot(document_for(plan)),
+        snapshot=snapshot,
     )
     db.session.add(revision)
     audit_log.record("plan_revision", plan, number=number, reason=reason)
@@ -282,7 +292,7 @@ def unhandled_risks(plan: Plan) -> list[Risk]:
 
 def content_fingerprint(plan: Plan) -> str:
     """A digest of the plan as it prints now (its region content included)."""
-    snapshot = to_snapshot(document_for(plan))
+    snapshot = to_snapshot(current_document(plan))
     return hashlib.sha256(json.dumps(snapshot, sort_keys=True).encode()).hexdigest()
 
 
