@@ -21,8 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from isk import create_app
 from isk.extensions import db
 from isk.models import Criterion, OrgUnitKind, Role
-from isk.services import accounts, exports, org, plans
+from isk.services import accounts, org, plans
 from isk.services.pdf.plan import render_plan
+from isk.services.plans import exports
 
 RISKS, ACTIONS_PER_RISK = 500, 3
 

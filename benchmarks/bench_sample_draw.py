@@ -72,7 +72,7 @@ def child(path: str, variant: str, trace: bool) -> None:
     import tracemalloc
     from decimal import Decimal
 
-    from isk.services.sample_draw import DrawSpec, draw_sample
+    from isk.services.sampling.draw import DrawSpec, draw_sample
 
     options: dict[str, object] = {}
     if variant in ("amount", "stratified"):

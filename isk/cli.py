@@ -13,8 +13,16 @@ from sqlalchemy import select
 from .extensions import db
 from .models import OrgUnitKind, Plan, Role
 from .services import accounts, demo, org
+from .services.errors import DomainError
 
 isk_group = AppGroup("isk", help="ISK: intern styrning och kontroll.")
+
+
+def refused(error: DomainError, heading: str | None = None) -> click.ClickException:
+    """A service's refusal as the command's error: rolled back, each problem on its own line."""
+    db.session.rollback()
+    lines = ([heading] if heading else []) + error.problems
+    return click.ClickException("\n".join(lines))
 
 
 def read_new_password() -> str:
@@ -50,9 +58,8 @@ def create_user(email: str, role: str, unit: str | None, name: str | None) -> No
         org_unit = org.find_unit(unit) if unit else None
         password = read_new_password()
         user = accounts.create_user(email, password, Role(role), org_unit, name=name)
-    except (accounts.AccountError, org.OrgError) as error:
-        db.session.rollback()
-        raise click.ClickException(str(error)) from error
+    except DomainError as error:
+        raise refused(error) from error
     db.session.commit()
     scope = org_unit.name if org_unit else _("hela regionen")
     click.echo(
@@ -75,9 +82,8 @@ def create_unit(name: str, kind: str, code: str, parent: str | None) -> None:
     try:
         parent_unit = org.find_unit(parent) if parent else None
         unit = org.create_org_unit(name, OrgUnitKind(kind), code, parent_unit)
-    except org.OrgError as error:
-        db.session.rollback()
-        raise click.ClickException(str(error)) from error
+    except DomainError as error:
+        raise refused(error) from error
     db.session.commit()
     click.echo(_("Enheten %(name)s (%(code)s) är skapad.", name=unit.name, code=unit.code))
 
@@ -113,7 +119,8 @@ def import_plan(file: str, unit: str, year: int) -> None:
     """Importera en IK-plan från CSV eller XLSX till ett utkast (skapas om det saknas)."""
     from pathlib import Path
 
-    from .services import imports, plans
+    from .services import plans
+    from .services.plans import imports
 
     try:
         org_unit = org.find_unit(unit)
@@ -123,13 +130,9 @@ def import_plan(file: str, unit: str, year: int) -> None:
         path = Path(file)
         prepared = imports.import_file(plan, path.name, path.read_bytes(), may_edit_region=True)
     except imports.PlanImportError as error:
-        db.session.rollback()
-        raise click.ClickException(
-            _("Filen importerades inte; inget har sparats.") + "\n" + "\n".join(error.problems)
-        ) from error
-    except (org.OrgError, plans.PlanError) as error:
-        db.session.rollback()
-        raise click.ClickException(str(error)) from error
+        raise refused(error, _("Filen importerades inte; inget har sparats.")) from error
+    except DomainError as error:
+        raise refused(error) from error
     db.session.commit()
     for warning in prepared.warnings:
         click.echo(warning, err=True)
@@ -150,13 +153,14 @@ def export_plan(unit: str, year: int, kind: str, output: str) -> None:
     from pathlib import Path
 
     from .models.types import utcnow
-    from .services import exports, plans
+    from .services import plans
     from .services.pdf.plan import render_plan
+    from .services.plans import exports
 
     try:
         org_unit = org.find_unit(unit)
-    except org.OrgError as error:
-        raise click.ClickException(str(error)) from error
+    except DomainError as error:
+        raise refused(error) from error
     plan = db.session.scalar(
         select(Plan).where(Plan.org_unit_id == org_unit.id, Plan.year == year,
                            Plan.archived_at.is_(None))
@@ -192,9 +196,9 @@ def send_reminders(dry_run: bool) -> None:
     """
     from flask import current_app
 
-    from .services import mail, sam
+    from .services import clock, mail, sam
 
-    when = sam.today()
+    when = clock.today()
     if dry_run:
         for draft in sam.due_reminders(when):
             click.echo(f"{draft.recipient}\t{draft.kind.label}\t{draft.due_on.isoformat()}")
@@ -236,11 +240,8 @@ def import_managers(path: str) -> None:
 
     try:
         summary = sam.import_chain(sam.read_table(path, Path(path).read_bytes()))
-    except sam.ManagerImportError as error:
-        db.session.rollback()
-        raise click.ClickException(
-            _("Filen lästes inte in:") + "".join(f"\n  {problem}" for problem in error.problems)
-        ) from error
+    except DomainError as error:
+        raise refused(error, _("Filen lästes inte in:")) from error
     db.session.commit()
     click.echo(
         _(
@@ -257,14 +258,14 @@ def import_managers(path: str) -> None:
 @click.option("--expected", required=True, help="Förväntad avvikelsefrekvens: 1 %, 1 eller 0,01.")
 def sample_size_command(risk: str, tolerable: str, expected: str) -> None:
     """Beräkna stickprovets storlek för test av kontroller (som AICPA:s tabeller)."""
-    from .services import sampling_stats as stats
+    from .services.sampling import stats
 
     try:
         result = stats.sample_size(
             stats.parse_rate(risk), stats.parse_rate(tolerable), stats.parse_rate(expected)
         )
-    except stats.SamplingError as error:
-        raise click.ClickException(str(error)) from error
+    except DomainError as error:
+        raise refused(error) from error
     click.echo(
         _(
             "Urvalsstorlek: %(size)s poster. Tolererade avvikelser: %(deviations)s.",
@@ -281,7 +282,7 @@ def sample_size_command(risk: str, tolerable: str, expected: str) -> None:
 @click.option("--tolerable", help="Tolerabel avvikelsefrekvens, för slutsatsen: 5 %, 5 eller 0,05.")
 def evaluate_sample_command(risk: str, size: int, deviations: int, tolerable: str | None) -> None:
     """Utvärdera ett stickprov: avvikelsefrekvens, övre avvikelsegräns och slutsats."""
-    from .services import sampling_stats as stats
+    from .services.sampling import stats
 
     try:
         evaluation = stats.evaluate(
@@ -290,8 +291,8 @@ def evaluate_sample_command(risk: str, size: int, deviations: int, tolerable: st
             deviations,
             stats.parse_rate(tolerable) if tolerable is not None else None,
         )
-    except stats.SamplingError as error:
-        raise click.ClickException(str(error)) from error
+    except DomainError as error:
+        raise refused(error) from error
     click.echo(
         _(
             "Avvikelser: %(deviations)s av %(size)s poster (%(rate)s).",

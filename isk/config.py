@@ -47,6 +47,8 @@ def from_environment(instance_path: str, given: Mapping[str, object]) -> dict[st
         settings["FILES_DIR"] = env["ISK_FILES_DIR"]
     if env.get("ISK_EVIDENCE_MAX_MB") and "EVIDENCE_MAX_BYTES" not in given:
         settings["EVIDENCE_MAX_BYTES"] = int(env["ISK_EVIDENCE_MAX_MB"]) * 1024 * 1024
+    if env.get("ISK_TODAY") and "TODAY" not in given:
+        settings["TODAY"] = env["ISK_TODAY"]  # fixes "today" (ISO date) for a demo or a test
     for variable, key in SMTP_ENVIRONMENT.items():
         if env.get(variable) and key not in given:
             settings[key] = env[variable]
@@ -107,3 +109,5 @@ class BaseConfig:
     # FILES_DIR (ISK_FILES_DIR), or the instance folder when unset.
     FILES_DIR = None
     EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+    # An ISO date that fixes "today" (ISK_TODAY); None: the calendar day in Sweden.
+    TODAY = None

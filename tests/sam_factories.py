@@ -9,7 +9,7 @@ from typing import Any
 
 from isk.extensions import db
 from isk.models import AnswerValue, ManagerAssignment, OrgUnit, OrgUnitKind, Role, SamRound, User
-from isk.services import sam
+from isk.services import clock, sam
 
 
 @dataclass
@@ -22,7 +22,7 @@ class SamOrg:
         sam_round = sam.start_round(
             self.units[unit],
             year,
-            due_on or sam.today() + timedelta(days=14),
+            due_on or clock.today() + timedelta(days=14),
             [str(q) for q in sam.DEFAULT_QUESTIONS],
             started_by=self.users["admin"],
         )

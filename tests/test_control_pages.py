@@ -244,7 +244,7 @@ def test_a_bad_evidence_file_is_refused_and_nothing_is_written(
 
 
 def _result_with_evidence(world) -> tuple[Control, EvidenceFile]:
-    from isk.services import evidence
+    from isk.services.controls import evidence
 
     control = make_control(world)
     upload = evidence.check_evidence("underlag.pdf", PDF_BYTES)
@@ -356,7 +356,7 @@ def _result_with_evidence_for(control: Control) -> None:
     from datetime import date
 
     from isk.models import FollowUp, ResultStatus
-    from isk.services import evidence
+    from isk.services.controls import evidence
 
     controls.record_result(control, controls.ResultData(
         "T2", date(2026, 6, 1), ResultStatus.NO_FINDINGS, FollowUp.NOT_APPLICABLE),

@@ -21,9 +21,11 @@ from isk.models import (
     Sample,
     ScheduleKind,
 )
-from isk.services import controls, evidence, plans, samples
-from isk.services.periods import Period, due_month, is_due_in, schedule_text
-from isk.services.sampling_stats import judgement_size
+from isk.services import controls, plans
+from isk.services.controls import evidence
+from isk.services.controls.periods import Period, due_month, is_due_in, schedule_text
+from isk.services.sampling import samples
+from isk.services.sampling.stats import judgement_size
 
 from . import control_helpers
 from .control_helpers import make_control, population_csv

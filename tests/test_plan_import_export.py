@@ -14,8 +14,9 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from isk.extensions import db
-from isk.models import Action, Criterion, Plan, Risk, Role
-from isk.services import exports, imports, plans
+from isk.models import Action, Criterion, Plan, Risk, Role, SecurityAspect
+from isk.services import plans
+from isk.services.plans import exports, imports
 
 from .plan_helpers import csrf_from, page_text, pdf_text, squeeze
 
@@ -162,7 +163,7 @@ def test_an_export_imports_back_to_the_same_plan(kind, admin_plan, client, make_
                               ).one()
     plans.update_risk(risk, plans.RiskData(
         "=HYPERLINK(\"http://evil.example\") + <b>fet</b> & 'citat'",
-        {Criterion.D, Criterion.E}, aspects={plans.SecurityAspect.INTEGRITY},
+        {Criterion.D, Criterion.E}, aspects={SecurityAspect.INTEGRITY},
         likelihood=3, consequence=4, source="-internt"), risk.process_area, None)
     db.session.commit()
 
@@ -276,7 +277,7 @@ def test_an_import_is_all_or_nothing_even_when_writing_fails(admin_plan, monkeyp
             raise RuntimeError("disk full")
         return original(risk, data)
 
-    monkeypatch.setattr(plans, "add_action", failing_add_action)
+    monkeypatch.setattr(imports, "add_action", failing_add_action)
     with pytest.raises(RuntimeError):
         imports.import_file(admin_plan, "plan.csv", seed_bytes("servicenamnden-2026.csv"),
                             may_edit_region=True)

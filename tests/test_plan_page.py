@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from isk.extensions import db
-from isk.models import Criterion, Role
+from isk.models import Criterion, Role, SecurityAspect
 from isk.services import plans
 
 from .plan_helpers import page_text, pdf_text, plan_table_text
@@ -98,7 +98,7 @@ def test_filters_by_verksamhet_criterion_and_risk_score(make_unit, logged_in_adm
     plans.add_risk(economy, plans.RiskData("Ekonomirisk hög", {Criterion.D}, likelihood=4,
                                            consequence=4))
     plans.add_risk(security, plans.RiskData("Säkerhetsrisk", {Criterion.E},
-                                            aspects={plans.SecurityAspect.AVAILABILITY},
+                                            aspects={SecurityAspect.AVAILABILITY},
                                             likelihood=3, consequence=3))
     db.session.commit()
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook
 
-from isk.services.population import (
+from isk.services.sampling.population import (
     FileFormat,
     PopulationError,
     PopulationReader,

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from isk.extensions import db
 from isk.models import AnswerValue, AuditEntry, FollowUpStatus, SamAnswer, SamFollowUp, SamReturn
 from isk.services import sam
+from isk.services.errors import ConflictError
 
 from .sam_factories import answer_all, answer_data, build_sam_org, csrf, follow_up_of
 
@@ -256,7 +257,7 @@ def test_a_stale_page_cannot_overwrite_a_newer_change(sam_org, sam_round, client
 
     assert first.status_code == 302
     assert second.status_code == 409
-    assert "har ändrats av någon annan" in second.get_data(as_text=True)
+    assert "Någon annan har ändrat uppgiften" in second.get_data(as_text=True)
     assert {a.value for a in reload(follow_up).answers} == {AnswerValue.YES}
 
 
@@ -272,7 +273,7 @@ def test_concurrent_changes_at_the_database_are_refused(sam_org, sam_round):
         .values(version_id=SamFollowUp.version_id + 1)
     )  # another request changed the row after this one loaded it
 
-    with pytest.raises(sam.SamConflict):
+    with pytest.raises(ConflictError):
         sam.acknowledge(follow_up, by=elin, expected_version=follow_up.version_id)
     db.session.rollback()
 

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from isk.extensions import db
 from isk.models import AnswerValue, OrgUnitKind, Role, SamFollowUp
-from isk.services import sam
+from isk.services import clock, sam
 
 from .sam_factories import answer_all, build_sam_org, follow_up_of
 
@@ -47,7 +47,7 @@ def under_way(sam_org):
     answer_all(maria)
     sam.acknowledge(maria, by=users["maria"])
     sam.confirm(maria, by=users["rebecka"])
-    follow_up_of(sam_round, users["fredrik"]).due_on = sam.today() - timedelta(days=3)
+    follow_up_of(sam_round, users["fredrik"]).due_on = clock.today() - timedelta(days=3)
     db.session.commit()
     return sam_round
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from isk.extensions import db
 from isk.models import AuditEntry, ReminderKind, SamReminder
-from isk.services import mail, sam
+from isk.services import clock, mail, sam
 
 from .sam_factories import answer_all, build_sam_org, follow_up_of
 
@@ -80,14 +80,14 @@ def sam_org(make_unit, make_user):
 @pytest.fixture
 def due_soon(sam_org):
     """RS round due in 3 days: Maria kvitterad, Elin answered, Fredrik overdue, Rebecka later."""
-    sam_round = sam_org.start("RS", due_on=sam.today() + timedelta(days=3))
+    sam_round = sam_org.start("RS", due_on=clock.today() + timedelta(days=3))
     users = sam_org.users
     maria = follow_up_of(sam_round, users["maria"])
     answer_all(maria)
     sam.acknowledge(maria, by=users["maria"])
     answer_all(follow_up_of(sam_round, users["elin"]))
-    follow_up_of(sam_round, users["fredrik"]).due_on = sam.today() - timedelta(days=2)
-    follow_up_of(sam_round, users["rebecka"]).due_on = sam.today() + timedelta(days=30)
+    follow_up_of(sam_round, users["fredrik"]).due_on = clock.today() - timedelta(days=2)
+    follow_up_of(sam_round, users["rebecka"]).due_on = clock.today() + timedelta(days=30)
     db.session.commit()
     return sam_round
 
@@ -143,7 +143,7 @@ def test_a_late_first_run_sends_only_the_overdue_reminder_and_later_the_overdue_
 ):
     elin = follow_up_of(due_soon, sam_org.users["elin"])
     runner.invoke(args=["isk", "send-reminders"])  # Elin: the "due" reminder
-    elin.due_on = sam.today() - timedelta(days=1)
+    elin.due_on = clock.today() - timedelta(days=1)
     db.session.commit()
 
     runner.invoke(args=["isk", "send-reminders"])
@@ -164,7 +164,7 @@ def test_two_runs_at_the_same_moment_send_each_mail_once(app, due_soon, smtp):
             with app.app_context():
                 settings = mail.SmtpSettings.from_config(app.config)
                 barrier.wait(timeout=10)
-                reports.append(sam.send_reminders(sam.today(), settings, str))
+                reports.append(sam.send_reminders(clock.today(), settings, str))
                 db.session.remove()
         except BaseException as error:  # report it in the test, not lost in the thread
             errors.append(error)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from isk.extensions import db
 from isk.models import FollowUpStatus, SamFollowUp, SamQuestion, SamRound
-from isk.services import sam
+from isk.services import clock, sam
 
 from .sam_factories import answer_all, build_sam_org, csrf, follow_up_of
 
@@ -23,7 +23,7 @@ def start_form(org, unit="SN", **overrides):
     data = {
         "org_unit": org.units[unit].id,
         "year": 2026,
-        "due_on": (sam.today() + timedelta(days=30)).isoformat(),
+        "due_on": (clock.today() + timedelta(days=30)).isoformat(),
         "questions": "\n".join(str(q) for q in sam.DEFAULT_QUESTIONS),
     }
     data.update(overrides)

@@ -11,10 +11,10 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from isk.services import sample_draw
-from isk.services.population import PopulationError
-from isk.services.sample_draw import DrawError, DrawSpec, Selection, allocate, draw_sample, redraw
-from isk.services.sample_export import (
+from isk.services.sampling import draw as sample_draw
+from isk.services.sampling.draw import DrawError, DrawSpec, Selection, allocate, draw_sample, redraw
+from isk.services.sampling.population import PopulationError
+from isk.services.sampling.worklist import (
     Outcome,
     ResultsError,
     export_draw,

@@ -9,8 +9,8 @@ from functools import cache
 
 import pytest
 
-from isk.services import sampling_stats as stats
-from isk.services.sampling_stats import SamplingError, evaluate, sample_size, upper_deviation_limit
+from isk.services.sampling import stats
+from isk.services.sampling.stats import SamplingError, evaluate, sample_size, upper_deviation_limit
 
 RISKS = ("0.05", "0.10")
 TOLERABLE = ("0.02", "0.03", "0.04", "0.05", "0.06", "0.07", "0.08", "0.09", "0.10", "0.15", "0.20")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from isk.services import sam
+from isk.services import clock
 
 try:
     from playwright.sync_api import expect
@@ -39,8 +39,8 @@ def row_text(page: Any, name: str) -> str:
 def test_a_round_from_start_to_avstamning(
     page: Any, login: Any, assert_accessible: Any, screenshot: Any
 ) -> None:
-    year = sam.today().year + 1  # the demo already has this year's round
-    due = sam.today() + timedelta(days=30)
+    year = clock.today().year + 1  # the demo already has this year's round
+    due = clock.today() + timedelta(days=30)
     title = f"SAM-uppföljning {year} – Servicenämnden"
 
     # An admin starts the round for Servicenämnden.
@@ -157,7 +157,7 @@ def test_a_round_from_start_to_avstamning(
 def test_the_demo_round_shows_every_state_and_its_pages_are_accessible(
     page: Any, login: Any, assert_accessible: Any
 ) -> None:
-    year = sam.today().year
+    year = clock.today().year
     login(MARIA)
     todo = page.get_by_role("region", name="Att göra i SAM")
     expect(

@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ...forms import options
 from ...models import ControlMethod, FollowUp, ResultStatus, ScheduleKind
-from ...services.periods import MONTH_NAMES
+from ...services.controls.periods import MONTH_NAMES
 
 RISK_CHOICES = options([("5", _l("5 % (95 % konfidens)")), ("10", _l("10 % (90 % konfidens)"))])
 SIZE_METHODS = options([

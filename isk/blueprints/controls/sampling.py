@@ -8,18 +8,16 @@ from fractions import Fraction
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from ...extensions import db
 from ...forms import EmptyForm, options
 from ...models import Control, ItemOutcome, Plan, Sample
 from ...permissions import Permission, access, can
-from ...services import samples
-from ...services import sampling_stats as stats
-from ...services.plans import PlanError
-from ...services.population import MAX_FILE_BYTES, PopulationError, parse_amount
-from ..plans.helpers import plan_or_404, show_error
+from ...services.sampling import samples, stats
+from ...services.sampling.population import MAX_FILE_BYTES, parse_amount
+from ..plans.helpers import plan_or_404
+from ..refusals import REFUSALS, show_refusal
 from . import bp
 from .forms import CalculatorForm, DrawForm, OutcomesForm, PopulationForm, ResultsUploadForm
 from .helpers import control_or_404, sample_or_404
@@ -85,20 +83,21 @@ def upload_population(plan_id: int, control_id: int) -> View:
     request.max_content_length = MAX_FILE_BYTES + 1024 * 1024
     plan, control = _plan_control(plan_id, control_id, Permission.RECORD_CONTROLS)
     form = PopulationForm()
-    problems: list[str] = []
+    status = 200
     if form.validate_on_submit():
         upload = form.file.data
         try:
             population = samples.keep_population(upload.stream, upload.filename or "",
                                                  form.id_column.data)
-        except PopulationError as error:
-            problems = error.problems
+        except REFUSALS as error:
+            status = show_refusal(form, error)
         else:
             return redirect(url_for("controls.draw", plan_id=plan.id, control_id=control.id,
                                     checksum=population.checksum))
-    status = 400 if problems or form.errors else 200
-    return render_template("controls/population.html", plan=plan, control=control, form=form,
-                           problems=problems), status
+    elif form.errors:
+        status = 400
+    return render_template("controls/population.html", plan=plan, control=control,
+                           form=form), status
 
 
 def _draw_form(population: samples.StoredPopulation) -> DrawForm:
@@ -128,7 +127,7 @@ def draw(plan_id: int, control_id: int, checksum: str) -> View:
     if population is None:
         abort(404)
     form = _draw_form(population)
-    refusals: list[str] = []
+    status = 200
     if form.validate_on_submit():
         try:
             size = size_from(form)
@@ -146,27 +145,17 @@ def draw(plan_id: int, control_id: int, checksum: str) -> View:
                          if form.tolerable.data else None)
             sample = samples.draw_for_control(control, population, size, choices, risk,
                                               tolerable)
-        except stats.SamplingError as error:
-            db.session.rollback()
-            refusals.append(str(error))
-        except samples.SampleError as error:
-            db.session.rollback()
-            if error.field and error.field in form:
-                form[error.field].errors = [*form[error.field].errors, *error.problems]
-            else:
-                refusals += error.problems
-        except PlanError as error:
-            status = show_error(form, error)
-            return render_template("controls/draw.html", plan=plan, control=control, form=form,
-                                   population=population, refusals=refusals), status
+        except REFUSALS as error:
+            status = show_refusal(form, error)
         else:
             db.session.commit()
             flash(_("Stickprovet är draget: %(n)d poster.", n=len(sample.items)), "success")
             return redirect(url_for("controls.sample", plan_id=plan.id, control_id=control.id,
                                     sample_id=sample.id))
-    status = 400 if form.errors or refusals else 200
+    elif form.errors:
+        status = 400
     return render_template("controls/draw.html", plan=plan, control=control, form=form,
-                           population=population, refusals=refusals), status
+                           population=population), status
 
 
 # --- the sample page ----------------------------------------------------------------------------
@@ -174,8 +163,7 @@ def draw(plan_id: int, control_id: int, checksum: str) -> View:
 
 def _sample_page(plan: Plan, control: Control, sample: Sample, status: int = 200,
                  outcomes_form: OutcomesForm | None = None,
-                 upload_form: ResultsUploadForm | None = None,
-                 problems: list[str] | None = None) -> tuple[str, int]:
+                 upload_form: ResultsUploadForm | None = None) -> tuple[str, int]:
     sample = samples.load_sample(sample.id) or sample
     outcomes_form = outcomes_form or OutcomesForm(formdata=None)
     upload_form = upload_form or ResultsUploadForm(formdata=None)
@@ -184,7 +172,7 @@ def _sample_page(plan: Plan, control: Control, sample: Sample, status: int = 200
     return render_template(
         "controls/sample.html", plan=plan, control=control, sample=sample,
         state=samples.status_of(sample), outcomes_form=outcomes_form, upload_form=upload_form,
-        redraw_form=EmptyForm(), problems=problems or [],
+        redraw_form=EmptyForm(),
         can_record=can(current_user, Permission.RECORD_CONTROLS, plan),
         fraction=Fraction, rate_text=stats.rate_text, format_percent=stats.format_percent,
         ItemOutcome=ItemOutcome,
@@ -232,10 +220,9 @@ def record_outcomes(plan_id: int, control_id: int, sample_id: int) -> View:
     try:
         changed = samples.record_outcomes(sample, _entries(sample), form.expected_version())
         db.session.flush()
-    except (PlanError, StaleDataError) as error:
-        status = show_error(form, error)
-        problems = getattr(error, "problems", None) if status == 400 else None
-        return _sample_page(plan, control, sample, status, problems=problems)
+    except REFUSALS as error:
+        return _sample_page(plan, control, sample, show_refusal(form, error),
+                            outcomes_form=form)
     db.session.commit()
     flash(_("Resultaten är sparade (%(n)d ändrade poster).", n=changed), "success")
     return redirect(url_for("controls.sample", plan_id=plan.id, control_id=control.id,
@@ -254,13 +241,9 @@ def upload_results(plan_id: int, control_id: int, sample_id: int) -> View:
     try:
         changed = samples.import_results(sample, form.file.data.read(), form.expected_version())
         db.session.flush()
-    except samples.SampleError as error:
-        db.session.rollback()
-        return _sample_page(plan, control, sample, 400, upload_form=form,
-                            problems=error.problems)
-    except (PlanError, StaleDataError) as error:
-        status = show_error(form, error)
-        return _sample_page(plan, control, sample, status, upload_form=form)
+    except REFUSALS as error:
+        return _sample_page(plan, control, sample, show_refusal(form, error),
+                            upload_form=form)
     db.session.commit()
     flash(_("Resultaten är inlästa (%(n)d ändrade poster).", n=changed), "success")
     return redirect(url_for("controls.sample", plan_id=plan.id, control_id=control.id,
@@ -277,9 +260,8 @@ def redraw(plan_id: int, control_id: int, sample_id: int) -> View:
         abort(400)
     try:
         same = samples.verify_redraw(sample)
-    except samples.SampleError as error:
-        db.session.rollback()
-        flash(str(error), "error")
+    except REFUSALS as error:
+        show_refusal(None, error)
     else:
         db.session.commit()
         if same:

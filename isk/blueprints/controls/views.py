@@ -24,10 +24,12 @@ from ...models import (
     User,
 )
 from ...permissions import Permission, access, can, require
-from ...services import controls, evidence, followup
+from ...services import controls
+from ...services.controls import evidence, followup
+from ...services.controls.periods import Period, schedule_text
 from ...services.pdf.followup import render_followup
-from ...services.periods import Period, schedule_text
-from ..plans.helpers import View, plan_or_404, show_error, submit
+from ..plans.helpers import plan_or_404
+from ..refusals import REFUSALS, View, show_refusal, submit
 from . import bp
 from .forms import ControlForm, ResultForm
 from .helpers import control_or_404, plan_with_content_or_404, result_or_404
@@ -140,8 +142,8 @@ def archive(plan_id: int, control_id: int) -> View:
         abort(400)
     try:
         controls.archive_control(control)
-    except controls.PlanError as error:
-        show_error(form, error)
+    except REFUSALS as error:
+        show_refusal(None, error)
         return redirect(url_for("controls.show", plan_id=plan.id, control_id=control.id))
     db.session.commit()
     flash(_("Kontrollen är arkiverad."), "success")
@@ -216,8 +218,8 @@ def archive_result(plan_id: int, control_id: int, result_id: int) -> View:
         abort(400)
     try:
         controls.archive_result(result)
-    except controls.PlanError as error:
-        show_error(form, error)
+    except REFUSALS as error:
+        show_refusal(None, error)
     else:
         db.session.commit()
         flash(_("Kontrollutfallet är arkiverat."), "success")

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from ... import i18n
 from ...forms import EmptyForm
 from ...permissions import AUTHENTICATED, PUBLIC, access
-from ...services import plans, sam
+from ...services import clock, plans, sam
 from ..auth.views import safe_next
 
 bp = Blueprint("main", __name__)
@@ -22,7 +22,7 @@ def index() -> str:
         "main/index.html",
         plans=plans.plans_visible_to(current_user),
         sam_inbox=sam.inbox(current_user),
-        today=sam.today(),
+        today=clock.today(),
     )
 
 

@@ -28,9 +28,10 @@ from ...models import (
 )
 from ...permissions import Permission, access
 from ...services import plans
+from ..refusals import View, submit
 from . import bp
 from .forms import ActionForm, ArchiveForm, AreaForm, RiskForm
-from .helpers import View, action_or_404, area_or_404, plan_or_404, risk_or_404, submit
+from .helpers import action_or_404, area_or_404, plan_or_404, risk_or_404
 
 
 def _submit(form: FlaskForm, change: Callable[[], str | None], done: str, template: str,

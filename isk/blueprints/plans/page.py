@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from ...models import Criterion, Plan, ProcessArea, Risk, User
 from ...permissions import Permission, can
 from ...services import plans
-from ...services.plan_document import (
+from ...services.plans.document import (
     DocArea,
     DocRisk,
     PlanDocument,

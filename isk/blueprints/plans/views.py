@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import defer, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response as BaseResponse
 
 from ...extensions import db
@@ -17,14 +16,16 @@ from ...forms import EmptyForm, options
 from ...models import Criterion, OrgUnit, Plan, PlanRevision
 from ...models.types import utcnow
 from ...permissions import Permission, access, can, require
-from ...services import exports, plans
+from ...services import plans
 from ...services.pdf.plan import render_plan
-from ...services.plan_document import from_snapshot, table_rows
+from ...services.plans import exports
+from ...services.plans.document import from_snapshot, table_rows
 from ..files import download
+from ..refusals import REFUSALS, show_refusal
 from . import bp
 from . import page as plan_page
 from .forms import AdoptForm, NewPlanForm
-from .helpers import plan_or_404, show_error
+from .helpers import plan_or_404
 
 
 @bp.route("/<int:plan_id>")
@@ -51,8 +52,8 @@ def new() -> BaseResponse | str | tuple[str, int]:
         require(Permission.EDIT_PLAN, unit)
         try:
             plan = plans.create_plan(unit, form.year.data)
-        except plans.PlanError as error:
-            status = show_error(form, error)
+        except REFUSALS as error:
+            status = show_refusal(form, error)
             return render_template("plans/new.html", form=form), status
         db.session.commit()
         flash(_("Utkastet till internkontrollplan %(year)d är skapat.", year=plan.year),
@@ -75,8 +76,8 @@ def adopt(plan_id: int) -> BaseResponse | str | tuple[str, int]:
                              form.diary_number.data, current_user,
                              expected_fingerprint=form.fingerprint.data or "")
             db.session.flush()
-        except (plans.PlanError, StaleDataError) as error:
-            status = show_error(form, error)
+        except REFUSALS as error:
+            status = show_refusal(form, error)
             return render_template("plans/adopt.html", plan=plan, form=form,
                                    pending=pending), status
         db.session.commit()

@@ -27,9 +27,10 @@ from ...permissions import (
     require,
     sam_scope,
 )
-from ...services import sam
+from ...services import clock, org, sam
 from ...services.pdf import sam_overview as overview_pdf
 from ..files import download
+from ..refusals import REFUSALS, show_refusal
 from . import forms
 
 bp = Blueprint("sam", __name__, url_prefix="/sam")
@@ -40,15 +41,6 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def ensure(allowed: bool) -> None:
     if not allowed:
         abort(403)
-
-
-def form_error(form: FlaskForm, error: sam.SamError) -> None:
-    """Show a service refusal on the field it names, or above the form."""
-    field = form._fields.get(error.field or "")
-    if field is not None:
-        field.errors = [*field.errors, str(error)]
-    else:  # not form_errors: the shared error summary lists fields only
-        form.page_errors = [*getattr(form, "page_errors", []), str(error)]
 
 
 # --- Start page of SAM -------------------------------------------------------------------
@@ -79,11 +71,11 @@ def unit_choices(units: Sequence[OrgUnit]) -> list[SelectChoice]:
 @bp.route("/rundor/ny", methods=["GET", "POST"])
 @access(Permission.MANAGE_SAM)
 def start_round() -> Response | tuple[str, int] | str:
-    units = sam.units_in_scope_of(current_user)
+    units = org.units_for(current_user)
     form = forms.StartRoundForm()
     form.org_unit.choices = unit_choices(units)
     if request.method == "GET":
-        today = sam.today()
+        today = clock.today()
         form.year.data = today.year
         form.due_on.data = today + timedelta(days=30)
         form.questions.data = "\n".join(str(q) for q in sam.DEFAULT_QUESTIONS)
@@ -99,10 +91,9 @@ def start_round() -> Response | tuple[str, int] | str:
             form.questions.data.splitlines(),
             started_by=current_user,
         )
-    except sam.SamError as error:
-        db.session.rollback()
-        form_error(form, error)
-        return render_template("sam/start_round.html", form=form), error.status
+    except REFUSALS as error:
+        status = show_refusal(form, error)
+        return render_template("sam/start_round.html", form=form), status
     db.session.commit()
     flash(
         ngettext(
@@ -137,7 +128,7 @@ def render_round(sam_round: SamRound, unit: OrgUnit, status: int = 200) -> tuple
             "sam/round.html",
             overview=sam.build_overview(sam_round, unit),
             root=root,
-            breadcrumbs=[u for u in sam.units_above(unit) if root and root.contains(u)],
+            breadcrumbs=[u for u in org.units_above(unit) if root and root.contains(u)],
             close_form=forms.CloseRoundForm(data={"version": sam_round.version_id}),
             may_manage=can(current_user, Permission.MANAGE_SAM, sam_round.org_unit),
         ),
@@ -183,10 +174,9 @@ def edit_questions(round_id: int) -> Response | tuple[str, int] | str:
         sam.replace_questions(
             sam_round, form.questions.data.splitlines(), expected_version=form.version.data
         )
-    except sam.SamError as error:
-        db.session.rollback()
-        form_error(form, error)
-        return render_template("sam/questions.html", form=form, round=sam_round), error.status
+    except REFUSALS as error:
+        status = show_refusal(form, error)
+        return render_template("sam/questions.html", form=form, round=sam_round), status
     db.session.commit()
     flash(_("Frågorna är sparade."), "success")
     return redirect(url_for(".round_overview", round_id=round_id))
@@ -202,10 +192,9 @@ def close_round(round_id: int) -> Response | tuple[str, int]:
         abort(400)
     try:
         sam.close_round(sam_round, expected_version=form.version.data)
-    except sam.SamError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return render_round(*load_round_in_scope(round_id), status=error.status)
+    except REFUSALS as error:
+        status = show_refusal(None, error)
+        return render_round(*load_round_in_scope(round_id), status=status)
     db.session.commit()
     flash(_("Rundan är avslutad."), "success")
     return redirect(url_for(".round_overview", round_id=round_id))
@@ -237,7 +226,7 @@ def render_follow_up(follow_up: SamFollowUp, status: int = 200, **given: Any) ->
             "sam/follow_up.html",
             follow_up=follow_up,
             editable=sam.is_editable(follow_up),
-            overdue=follow_up.is_overdue(sam.today()),
+            overdue=follow_up.is_overdue(clock.today()),
             **page_forms,
         ),
         status,
@@ -245,20 +234,16 @@ def render_follow_up(follow_up: SamFollowUp, status: int = 200, **given: Any) ->
 
 
 def refused(
-    follow_up: SamFollowUp, form_name: str, form: FlaskForm, error: sam.SamError
+    follow_up: SamFollowUp, form_name: str, form: FlaskForm, error: Exception
 ) -> tuple[str, int]:
     """Undo, and show the page as it is saved now with the refusal on the form.
 
     The refused form keeps the version it was sent with, so a stale page stays stale
     until the user reloads it and sees the other change.
     """
-    db.session.rollback()
+    status = show_refusal(form, error)
     follow_up = sam.load_follow_up(follow_up.id) or abort(404)
-    if isinstance(error, sam.SamConflict):
-        flash(str(error), "error")  # about the whole page, whose forms may now be gone
-    else:
-        form_error(form, error)
-    return render_follow_up(follow_up, error.status, **{form_name: form})
+    return render_follow_up(follow_up, status, **{form_name: form})
 
 
 def done(follow_up: SamFollowUp, message: str) -> Response:
@@ -283,7 +268,7 @@ def save_answers(follow_up_id: int) -> Response | tuple[str, int]:
         return render_follow_up(follow_up, 400, answers_form=form)
     try:
         sam.save_answers(follow_up, form.answer_inputs(), expected_version=form.version.data)
-    except sam.SamError as error:
+    except REFUSALS as error:
         return refused(follow_up, "answers_form", form, error)
     return done(follow_up, _("Svaren är sparade. Kvittera när du är klar."))
 
@@ -304,7 +289,7 @@ def add_return(follow_up_id: int) -> Response | tuple[str, int]:
             by=current_user,
             expected_version=form.version.data,
         )
-    except sam.SamError as error:
+    except REFUSALS as error:
         return refused(follow_up, "return_form", form, error)
     return done(follow_up, _("Uppgiften är returnerad till din fördelande chef."))
 
@@ -324,7 +309,7 @@ def withdraw_return(follow_up_id: int, return_id: int) -> Response | tuple[str, 
         abort(400)
     try:
         sam.withdraw_return(follow_up, returned, expected_version=form.version.data)
-    except sam.SamError as error:
+    except REFUSALS as error:
         return refused(follow_up, "withdraw_form", form, error)
     return done(follow_up, _("Returneringen är tagen tillbaka."))
 
@@ -339,7 +324,7 @@ def acknowledge(follow_up_id: int) -> Response | tuple[str, int]:
         return render_follow_up(follow_up, 400, acknowledge_form=form)
     try:
         sam.acknowledge(follow_up, by=current_user, expected_version=form.version.data)
-    except sam.SamError as error:
+    except REFUSALS as error:
         return refused(follow_up, "acknowledge_form", form, error)
     return done(follow_up, _("Uppföljningen är kvitterad och skickad till din fördelande chef."))
 
@@ -354,7 +339,7 @@ def confirm(follow_up_id: int) -> Response | tuple[str, int]:
         return render_follow_up(follow_up, 400, confirm_form=form)
     try:
         sam.confirm(follow_up, by=current_user, expected_version=form.version.data)
-    except sam.SamError as error:
+    except REFUSALS as error:
         return refused(follow_up, "confirm_form", form, error)
     return done(follow_up, _("Uppföljningen är avstämd."))
 
@@ -371,7 +356,7 @@ def send_back(follow_up_id: int) -> Response | tuple[str, int]:
         sam.send_back(
             follow_up, form.comment.data, by=current_user, expected_version=form.version.data
         )
-    except sam.SamError as error:
+    except REFUSALS as error:
         return refused(follow_up, "send_back_form", form, error)
     return done(follow_up, _("Uppföljningen är skickad tillbaka till chefen."))
 
@@ -380,7 +365,7 @@ def send_back(follow_up_id: int) -> Response | tuple[str, int]:
 
 
 def render_managers(status: int = 200, **given: Any) -> tuple[str, int]:
-    page = {"import_form": forms.ImportManagersForm(), "problems": []}
+    page = {"import_form": forms.ImportManagersForm()}
     page.update(given)
     return render_template("sam/managers.html", chain=sam.chain(), **page), status
 
@@ -395,7 +380,7 @@ def manager_form(assignment: Any = None) -> forms.ManagerForm:
     form = forms.ManagerForm()
     chain = sam.chain()
     form.user.choices = [(u.id, f"{u.name} ({u.email})") for u in sam.possible_chefs(assignment)]
-    form.units.choices = unit_choices(sam.all_units())
+    form.units.choices = unit_choices(org.all_units())
     form.delegating.choices = [(0, _("Ingen (kedjans topp)"))] + [
         (a.id, a.user.name) for a in chain if assignment is None or a.id != assignment.id
     ]
@@ -439,10 +424,8 @@ def save_manager(assignment: Any) -> Response | tuple[str, int]:
             delegating,
             expected_version=form.version.data if assignment is not None else None,
         )
-    except sam.SamError as error:
-        db.session.rollback()
-        form_error(form, error)
-        return render_manager_form(form, assignment, error.status)
+    except REFUSALS as error:
+        return render_manager_form(form, assignment, show_refusal(form, error))
     db.session.commit()
     flash(_("%(name)s är sparad i chefskedjan.", name=user.name), "success")
     return redirect(url_for(".managers"))
@@ -457,10 +440,8 @@ def archive_manager(assignment_id: int) -> Response | tuple[str, int]:
         abort(400)
     try:
         sam.archive_assignment(assignment, expected_version=form.version.data)
-    except sam.SamError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return render_managers(error.status)
+    except REFUSALS as error:
+        return render_managers(show_refusal(None, error))
     name = assignment.user.name
     db.session.commit()
     flash(_("%(name)s är borttagen ur chefskedjan.", name=name), "success")
@@ -476,9 +457,8 @@ def import_managers() -> Response | tuple[str, int]:
     upload = form.file.data
     try:
         summary = sam.import_chain(sam.read_table(upload.filename or "", upload.read()))
-    except sam.ManagerImportError as error:
-        db.session.rollback()
-        return render_managers(400, import_form=form, problems=error.problems)
+    except REFUSALS as error:
+        return render_managers(show_refusal(form, error), import_form=form)
     db.session.commit()
     flash(
         _(
@@ -493,7 +473,7 @@ def import_managers() -> Response | tuple[str, int]:
 
 @bp.context_processor
 def sam_template_helpers() -> dict[str, Any]:
-    return {"percent": format_share, "today": sam.today()}
+    return {"percent": format_share, "today": clock.today()}
 
 
 def format_share(value: float | None) -> str:

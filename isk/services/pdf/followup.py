@@ -9,8 +9,8 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, LongTable, Spacer, TableStyle
 
 from ...models.types import utcnow
-from ..followup import FollowUpReport
-from ..sam import LOCAL_TIME
+from ..clock import LOCAL_TIME
+from ..controls.followup import FollowUpReport
 from .base import HEADER_FILL, LINE, printed_at, render, text
 
 PAGE_WIDTH = 267 * mm  # landscape A4 inside the margins

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
-from ..plan_document import DocAction, DocRisk, PlanDocument, TableRow, table_rows
+from ..plans.document import DocAction, DocRisk, PlanDocument, TableRow, table_rows
 from . import base
 
 COLUMN_WIDTHS = (45 * mm, 104 * mm, 118 * mm)

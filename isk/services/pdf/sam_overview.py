@@ -12,7 +12,8 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, LongTable, Paragraph, Spacer, TableStyle
 
 from ...models.types import utcnow
-from ..sam import LOCAL_TIME, Overview
+from ..clock import LOCAL_TIME
+from ..sam import Overview
 from .base import HEADER_FILL, LINE, markup, printed_at, render, styles, text
 
 PAGE_WIDTH = 267 * mm  # landscape A4 inside the margins

@@ -1,8 +1,7 @@
-"""Accounts: creating users, checking passwords, changing them, and the session's idle limit."""
+"""Logging in and the session: checking passwords, lockout, the idle limit, ending old sessions."""
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -13,21 +12,13 @@ from flask_login import current_user, logout_user
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..extensions import db
-from ..models import OrgUnit, Role, User
-from ..models.types import utcnow
-from . import audit_log
+from ...extensions import db
+from ...models import User
+from ...models.types import utcnow
+from .. import audit_log
+from .users import normalise_email
 
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SESSION_LAST_SEEN = "last_seen"
-
-
-class AccountError(ValueError):
-    """A rule on accounts was broken; the message is for the user, `field` names the input."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass(frozen=True)
@@ -36,64 +27,6 @@ class LoginRefused(Exception):
 
     message: str
     status: int = 401
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
-
-
-def hash_password(password: str) -> str:
-    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
-
-
-def check_new_password(password: str, email: str | None = None) -> None:
-    """Refuse passwords that are too short or equal to the e-mail address."""
-    minimum = current_app.config["MIN_PASSWORD_LENGTH"]
-    if len(password) < minimum:
-        raise AccountError(
-            _("Lösenordet måste vara minst %(n)d tecken långt.", n=minimum), "new_password"
-        )
-    if email and password.strip().lower() == email.lower():
-        raise AccountError(_("Lösenordet får inte vara samma som e-postadressen."), "new_password")
-
-
-def create_user(
-    email: str,
-    password: str,
-    role: Role,
-    org_unit: OrgUnit | None = None,
-    name: str | None = None,
-) -> User:
-    """Create an account; scoped roles need an org unit, region-wide roles may have one."""
-    email = normalise_email(email)
-    if not EMAIL_PATTERN.match(email):
-        raise AccountError(_("”%(email)s” är inte en giltig e-postadress.", email=email))
-    if role not in (Role.ADMIN, Role.AUDITOR) and org_unit is None:
-        raise AccountError(
-            _("Rollen %(role)s måste höra till en enhet; ange --unit.", role=role.label)
-        )
-    if db.session.scalar(select(User.id).where(User.email == email)):
-        raise AccountError(
-            _("Det finns redan en användare med e-postadressen %(email)s.", email=email)
-        )
-    check_new_password(password, email)
-    user = User(
-        email=email,
-        name=(name or email.split("@")[0]).strip(),
-        password_hash=hash_password(password),
-        role=role,
-        org_unit=org_unit,
-    )
-    db.session.add(user)
-    db.session.flush()
-    audit_log.record(
-        "user_created",
-        user,
-        email=email,
-        role=role.value,
-        org_unit=org_unit.code if org_unit else None,
-    )
-    return user
 
 
 # A real hash to compare against when the address is unknown, so that the response
@@ -142,20 +75,6 @@ def authenticate(email: str, password: str) -> User:
     user.last_login_at = now
     audit_log.record("login", user, actor=user)
     return user
-
-
-def change_password(user: User, current_password: str, new_password: str) -> None:
-    """Change the password after checking the current one; ends the account's other sessions."""
-    if not check_password_hash(user.password_hash, current_password):
-        raise AccountError(_("Det nuvarande lösenordet stämmer inte."), "current_password")
-    if current_password == new_password:
-        raise AccountError(
-            _("Det nya lösenordet måste skilja sig från det nuvarande."), "new_password"
-        )
-    check_new_password(new_password, user.email)
-    user.password_hash = hash_password(new_password)
-    user.session_version += 1
-    audit_log.record("password_changed", user, actor=user)
 
 
 def load_user(session_id: str) -> User | None:

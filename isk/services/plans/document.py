@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-from ..models import (
+from ...models import (
     Action,
     ActionStatus,
     Criterion,

@@ -25,7 +25,7 @@ from datetime import date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..models import Control, ScheduleKind
+from ...models import Control, ScheduleKind
 
 
 class Period(enum.StrEnum):

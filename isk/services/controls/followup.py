@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
-from ..models import Action, Control, ControlResult, Plan, ResultStatus
-from .controls import controls_of, targets_for
+from ...models import Action, Control, ControlResult, Plan, ResultStatus
 from .periods import Period, PeriodRange, is_due_in, schedule_text
+from .planning import controls_of, targets_for
 
 
 @dataclass(frozen=True)

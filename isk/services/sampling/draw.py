@@ -36,6 +36,7 @@ from fractions import Fraction
 
 from flask_babel import gettext as _
 
+from ..errors import DomainError
 from .population import (
     MAX_FILE_BYTES,
     MAX_ROWS,
@@ -45,7 +46,7 @@ from .population import (
     PopulationSummary,
     cell_text,
 )
-from .sampling_stats import MAX_SAMPLE_SIZE
+from .stats import MAX_SAMPLE_SIZE
 
 ALGORITHM = "isk-bottomk-blake2b-v1"
 MAX_STRATA = 50
@@ -53,7 +54,7 @@ MAX_FULL_REVIEW = 10_000
 MAX_SEED_LENGTH = 200
 
 
-class DrawError(ValueError):
+class DrawError(DomainError):
     """The sample cannot be drawn as asked; the message is for the user."""
 
 

@@ -20,9 +20,10 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from ..errors import ProblemsError
+from .draw import DrawResult, Selection, amount_text
 from .population import cell_text
-from .sample_draw import DrawResult, Selection, amount_text
-from .sampling_stats import format_percent
+from .stats import format_percent
 
 if TYPE_CHECKING:
     from openpyxl.cell.cell import Cell
@@ -47,12 +48,8 @@ def comment_header() -> str:
     return _("Kommentar")
 
 
-class ResultsError(ValueError):
+class ResultsError(ProblemsError):
     """The filled-in file cannot be read; `problems` lists each reason for the user."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 class Outcome(StrEnum):

@@ -1,5 +1,6 @@
 """Demo controls on Servicenämnden's 2026 plan: a stickprov with two deviations, kontrollutfall
-in T1 and T2, and controls not yet performed, so the follow-up report shows every state."""
+in T1 and T2, and controls not yet performed, so the follow-up report shows every state.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from fractions import Fraction
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import (
+from ...extensions import db
+from ...models import (
     ControlMethod,
     FollowUp,
     ItemOutcome,
@@ -20,8 +21,9 @@ from ..models import (
     ScheduleKind,
     User,
 )
-from . import controls, samples
-from .sampling_stats import sample_size
+from .. import controls
+from ..sampling import samples
+from ..sampling.stats import sample_size
 
 DEMO_SEED = "isk-demo-2026-sn-fakturor"
 CONTROLLER_EMAIL = "kontrollant@example.org"

@@ -31,6 +31,8 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
+from ..errors import ProblemsError
+
 MAX_ROWS = 1_000_000
 MAX_FILE_BYTES = 100 * 1024 * 1024
 MAX_ID_LENGTH = 200
@@ -41,12 +43,8 @@ CHUNK = 1024 * 1024
 PopulationSource = bytes | BinaryIO | str | os.PathLike[str]
 
 
-class PopulationError(ValueError):
+class PopulationError(ProblemsError):
     """The file cannot be used as a population; `problems` lists each reason for the user."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 class FileFormat(StrEnum):

@@ -1,4 +1,4 @@
-"""Kontroller and kontrollutfall: planning control activities and recording each performance.
+"""Kontroller: what a control can verify, planning and changing controls, reading them.
 
 A control verifies one åtgärd or one risk of its plan, or a regionövergripande åtgärd or risk
 of the region's plan of the same year: then the control still belongs to the nämnd's plan, so
@@ -8,7 +8,6 @@ changing them records no plan revision; a closed or archived plan takes no chang
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,32 +15,24 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..extensions import db
-from ..models import (
+from ...extensions import db
+from ...models import (
     Action,
     Control,
     ControlMethod,
     ControlResult,
-    FollowUp,
     Plan,
     PlanStatus,
     ProcessArea,
-    ResultStatus,
     Risk,
-    Sample,
     ScheduleKind,
     User,
 )
-from ..models.types import utcnow
-from . import audit_log, evidence
-from .plans import ConflictError, PlanError, live, region_plan_for
-
-
-class ControlError(PlanError):
-    """A rule on controls was broken; the message is for the user, `field` names the input."""
-
-
-# --- what a control can verify --------------------------------------------------------------
+from ...models.types import utcnow
+from .. import audit_log
+from ..errors import ControlError, check_version
+from ..plans import live, region_plan_for
+from ..text import shorten
 
 
 @dataclass(frozen=True)
@@ -54,9 +45,6 @@ class Target:
     risk: Risk
 
 
-def _short(text: str, length: int = 70) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= length else text[: length - 1] + "…"
 
 
 def targets_for(plan: Plan) -> list[Target]:
@@ -72,13 +60,13 @@ def targets_for(plan: Plan) -> list[Target]:
                 actions = [a for a in live(risk.actions) if a.region_wide or not region_wide_only]
                 if region_wide_only and not risk.region_wide and not actions:
                     continue
-                prefix = f"{area.name} – {_short(risk.text, 60)}"
+                prefix = f"{area.name} – {shorten(risk.text, 60)}"
                 if not region_wide_only or risk.region_wide:
                     targets.append(
                         Target(f"risk-{risk.id}", _("%(risk)s (risken)", risk=prefix), None, risk)
                     )
                 targets += [
-                    Target(f"action-{action.id}", f"{prefix} → {_short(action.text)}", action,
+                    Target(f"action-{action.id}", f"{prefix} → {shorten(action.text, 70)}", action,
                            risk)
                     for action in actions
                 ]
@@ -94,9 +82,6 @@ def resolve_target(plan: Plan, key: str) -> Target:
 
 def target_key(control: Control) -> str:
     return f"action-{control.action_id}" if control.action_id else f"risk-{control.risk_id}"
-
-
-# --- reading --------------------------------------------------------------------------------
 
 
 def _control_options():  # type: ignore[no-untyped-def]
@@ -156,9 +141,6 @@ def control_counts_by_action(plan: Plan) -> dict[int, int]:
     return {action_id: count for action_id, count in rows}
 
 
-# --- changing controls ----------------------------------------------------------------------
-
-
 @dataclass
 class ControlData:
     description: str
@@ -171,19 +153,13 @@ class ControlData:
     population_description: str | None = None
 
 
-def _guard(plan: Plan) -> None:
+def guard(plan: Plan) -> None:
     if plan.archived_at is not None:
         raise ControlError(_("Planen är arkiverad och kan inte ändras."))
     if plan.status is PlanStatus.CLOSED:
         raise ControlError(_("Planen är avslutad; dess kontroller kan inte längre ändras."))
 
 
-def _check_version(item: Control | ControlResult | Sample, expected: int | None) -> None:
-    if expected is not None and item.version_id != expected:
-        raise ConflictError(
-            _("Någon annan har ändrat uppgiften sedan du öppnade formuläret. Dina ändringar "
-              "har inte sparats. Ladda om sidan och gör om ändringen.")
-        )
 
 
 def _apply(control: Control, plan: Plan, data: ControlData) -> None:
@@ -218,7 +194,7 @@ def _apply(control: Control, plan: Plan, data: ControlData) -> None:
 
 def create_control(plan: Plan, target: str, data: ControlData) -> Control:
     """Plan a control of an åtgärd or risk (`target` as in `targets_for`)."""
-    _guard(plan)
+    guard(plan)
     chosen = resolve_target(plan, target)
     control = Control(plan=plan, action=chosen.action, risk=None if chosen.action else chosen.risk)
     _apply(control, plan, data)
@@ -232,8 +208,8 @@ def create_control(plan: Plan, target: str, data: ControlData) -> Control:
 def update_control(control: Control, target: str, data: ControlData,
                    expected_version: int | None) -> Control:
     plan = control.plan
-    _guard(plan)
-    _check_version(control, expected_version)
+    guard(plan)
+    check_version(control, expected_version)
     chosen = resolve_target(plan, target)
     control.action = chosen.action
     control.risk = None if chosen.action else chosen.risk
@@ -245,70 +221,7 @@ def update_control(control: Control, target: str, data: ControlData,
 
 def archive_control(control: Control) -> None:
     """Nothing is deleted: the control leaves lists and reports but its history stays."""
-    _guard(control.plan)
+    guard(control.plan)
     control.archived_at = utcnow()
     db.session.flush()
     audit_log.record("control_archived", control, plan=control.plan_id)
-
-
-# --- kontrollutfall -------------------------------------------------------------------------
-
-
-@dataclass
-class ResultData:
-    performed_text: str
-    performed_on: date | None
-    status: ResultStatus
-    follow_up: FollowUp
-    comment: str | None = None
-    sample: Sample | None = None
-
-
-def record_result(
-    control: Control, data: ResultData, uploads: Sequence[evidence.EvidenceUpload] = ()
-) -> ControlResult:
-    """Record one performance of the control with its (already checked) evidence files."""
-    _guard(control.plan)
-    if control.archived_at is not None:
-        raise ControlError(_("Kontrollen är arkiverad."))
-    performed_text = (data.performed_text or "").strip()
-    if not performed_text:
-        raise ControlError(
-            _("Ange när kontrollen utfördes, till exempel ett datum, en vecka eller T1."),
-            "performed_text",
-        )
-    if data.performed_on is None:
-        raise ControlError(_("Ange datum för utförandet."), "performed_on")
-    if data.performed_on.year != control.plan.year:
-        raise ControlError(
-            _("Datumet ska ligga under planens år, %(year)d.", year=control.plan.year),
-            "performed_on",
-        )
-    if data.sample is not None and data.sample.control_id != control.id:
-        raise ControlError(_("Stickprovet hör inte till kontrollen."), "sample")
-    result = ControlResult(
-        control=control,
-        performed_text=performed_text,
-        performed_on=data.performed_on,
-        status=data.status,
-        follow_up=data.follow_up,
-        comment=(data.comment or "").strip() or None,
-        sample=data.sample,
-        recorded_by=audit_log.current_actor(),
-    )
-    db.session.add(result)
-    db.session.flush()
-    audit_log.record("control_result_recorded", result, control=control.id,
-                     status=data.status.value, follow_up=data.follow_up.value)
-    for upload in uploads:
-        evidence.store(result, upload)
-    return result
-
-
-def archive_result(result: ControlResult) -> None:
-    _guard(result.control.plan)
-    result.archived_at = utcnow()
-    for file in result.evidence:
-        file.archived_at = file.archived_at or result.archived_at
-    db.session.flush()
-    audit_log.record("control_result_archived", result, control=result.control_id)

@@ -11,31 +11,32 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import secrets
-import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import (
+from ...extensions import db
+from ...models import (
     ActionStatus,
     Criterion,
-    OrgUnit,
     Plan,
     PlanStatus,
     RiskTreatment,
     SecurityAspect,
     User,
 )
-from . import audit_log, plans, xlsx
-from .plan_table import (
+from .. import audit_log, org, xlsx
+from ..errors import ProblemsError
+from ..text import shorten
+from .content import ActionData, RiskData, add_action, add_process_area, add_risk
+from .lifecycle import create_plan
+from .reading import live, region_plan_for, region_root_id
+from .revisions import dependent_plans
+from .table import (
     ALL_COLUMNS,
     ASPECT_WORDS,
     REQUIRED_COLUMNS,
@@ -46,9 +47,17 @@ from .plan_table import (
 )
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
+
+
 MAX_IMPORT_ROWS = 20_000
+
+
 MAX_REPORTED_PROBLEMS = 200
+
+
 YES_VALUES = frozenset({"ja", "j", "yes", "x", "1", "sant", "true"})
+
+
 NO_VALUES = frozenset({"nej", "n", "no", "", "0", "falskt", "false"})
 
 
@@ -58,12 +67,8 @@ class FormulaCell(str):
     __slots__ = ()
 
 
-class PlanImportError(ValueError):
+class PlanImportError(ProblemsError):
     """The file cannot be imported; `problems` lists each reason for the user."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 @dataclass
@@ -93,9 +98,6 @@ class RiskDraft:
     acceptance_reason: str | None = None
     source: str | None = None
     owner_email: str | None = None
-
-
-# --- reading files ---------------------------------------------------------------------------
 
 
 def read_rows(filename: str, data: bytes) -> Iterator[tuple[int, list[str]]]:
@@ -172,9 +174,6 @@ def _xlsx_text(value: object) -> str:
     return str(value)
 
 
-# --- parsing rows into drafts ----------------------------------------------------------------
-
-
 def parse_rows(rows: Iterable[tuple[int, list[str]]]) -> list[RiskDraft]:
     """Group rows into risks with their åtgärder, checking every cell; all problems at once."""
     problems: list[str] = []
@@ -218,7 +217,7 @@ def parse_rows(rows: Iterable[tuple[int, list[str]]]) -> list[RiskDraft]:
         for name, value in row.items():
             if name in formulas:
                 problem(name, _("cellen innehåller en formel (%(formula)s). Importen tar bara "
-                                "text; ersätt formeln med dess text.", formula=_short(value, 40)))
+                                "text; ersätt formeln med dess text.", formula=shorten(value, 40)))
             elif len(value) > 10_000:
                 problem(name, _("texten är längre än 10 000 tecken."))
         area = row["verksamhet"] or current_area
@@ -356,9 +355,6 @@ def _date_cell(row: dict[str, str], column: str,
         return None
 
 
-# --- preview and apply -----------------------------------------------------------------------
-
-
 @dataclass
 class ImportPlan:
     """What an import will do, shown to the user before anything is written."""
@@ -397,15 +393,15 @@ def prepare(
     if plan.status is not PlanStatus.DRAFT:
         raise PlanImportError([_("Import går bara till ett utkast. Planen är %(status)s.",
                                  status=plan.status.label.lower())])
-    region_plan = plans.region_plan_for(plan)
+    region_plan = region_plan_for(plan)
     existing = {}
     if region_plan is not None:
-        for area in plans.live(region_plan.process_areas):
-            for risk in plans.live(area.risks):
+        for area in live(region_plan.process_areas):
+            for risk in live(area.risks):
                 existing[(area.name, risk.text)] = risk
     # New region-wide content goes into the region's plan only while nothing decided prints it.
     region_open = region_plan is None or (
-        region_plan.status is PlanStatus.DRAFT and not plans.dependent_plans(region_plan))
+        region_plan.status is PlanStatus.DRAFT and not dependent_plans(region_plan))
     may_add_to_region = may_edit_region and region_open
     own, region_new, region_shared = [], [], []
     region_new_actions: list[tuple[int, ActionDraft]] = []
@@ -431,16 +427,16 @@ def prepare(
                     "Rad %(n)d: den regionövergripande risken ”%(risk)s” finns inte i regionens "
                     "plan för %(year)d, och den planen ingår redan i fastställda planer. Lägg in "
                     "den i regionens plan med en motivering först.",
-                    n=draft.row, risk=_short(draft.text), year=plan.year))
+                    n=draft.row, risk=shorten(draft.text, 70), year=plan.year))
             else:
                 problems.append(_(
                     "Rad %(n)d: den regionövergripande risken ”%(risk)s” finns inte i regionens "
                     "plan för %(year)d. Be en systemförvaltare lägga in den där, eller markera "
                     "raden som nej i kolumnen regionovergripande.",
-                    n=draft.row, risk=_short(draft.text), year=plan.year))
+                    n=draft.row, risk=shorten(draft.text, 70), year=plan.year))
             continue
         region_shared.append(draft)
-        known = {action.text for action in plans.live(shared.actions)}
+        known = {action.text for action in live(shared.actions)}
         for action in draft.actions:
             if action.text in known:
                 continue
@@ -449,13 +445,13 @@ def prepare(
             else:
                 problems.append(_(
                     "Rad %(n)d: den regionövergripande åtgärden ”%(action)s” finns inte i "
-                    "regionens plan för %(year)d.", n=action.row, action=_short(action.text),
+                    "regionens plan för %(year)d.", n=action.row, action=shorten(action.text, 70),
                     year=plan.year))
     if problems:
         raise PlanImportError(problems)
     warnings = [
         _("Rad %(n)d: risken ”%(risk)s” har ingen åtgärd. Planen kan inte fastställas förrän "
-          "den har en åtgärd eller har accepterats.", n=d.row, risk=_short(d.text))
+          "den har en åtgärd eller har accepterats.", n=d.row, risk=shorten(d.text, 70))
         for d in own + region_new
         if d.treatment is RiskTreatment.MITIGATE and not d.actions
     ]
@@ -469,17 +465,17 @@ def _owners(drafts: list[RiskDraft], plan: Plan) -> dict[str, User]:
         return {}
     query = (select(User).join(User.org_unit)
              .where(User.email.in_(emails), User.archived_at.is_(None),
-                    OrgUnit.path.startswith(plan.org_unit.path)))
+                    org.within(plan.org_unit)))
     return {u.email: u for u in db.session.scalars(query)}
 
 
 def apply(plan: Plan, prepared: ImportPlan, *, filename: str) -> None:
     """Write the import; the caller commits once, so it lands whole or not at all."""
     owners = _owners(prepared.own + prepared.region_new, plan)
-    region_plan = plans.region_plan_for(plan) if prepared.region_new else None
+    region_plan = region_plan_for(plan) if prepared.region_new else None
     if prepared.region_new and region_plan is None:
-        region_unit = db.session.get(type(plan.org_unit), plans.region_root_id(plan.org_unit))
-        region_plan = plans.create_plan(region_unit, plan.year)
+        region_unit = db.session.get(type(plan.org_unit), region_root_id(plan.org_unit))
+        region_plan = create_plan(region_unit, plan.year)
     for target, drafts in ((region_plan, prepared.region_new), (plan, prepared.own)):
         for draft in drafts:
             assert target is not None
@@ -488,7 +484,7 @@ def apply(plan: Plan, prepared: ImportPlan, *, filename: str) -> None:
         from ..models import Risk
 
         risk = db.session.get(Risk, risk_id)
-        plans.add_action(risk, plans.ActionData(action.text, action.responsible,
+        add_action(risk, ActionData(action.text, action.responsible,
                                                 action.due_date, action.status))
     db.session.flush()
     audit_log.record("plan_imported", plan, file=filename, risks=prepared.risk_count,
@@ -496,8 +492,8 @@ def apply(plan: Plan, prepared: ImportPlan, *, filename: str) -> None:
 
 
 def _write_risk(plan: Plan, draft: RiskDraft, owners: dict[str, User]) -> None:
-    area = plans.add_process_area(plan, draft.area)
-    risk = plans.add_risk(area, plans.RiskData(
+    area = add_process_area(plan, draft.area)
+    risk = add_risk(area, RiskData(
         text=draft.text, criteria=set(draft.criteria or {Criterion.C}), aspects=draft.aspects,
         likelihood=draft.likelihood, consequence=draft.consequence, treatment=draft.treatment,
         accepted_by=draft.accepted_by, accepted_on=draft.accepted_on,
@@ -505,12 +501,9 @@ def _write_risk(plan: Plan, draft: RiskDraft, owners: dict[str, User]) -> None:
         owner=owners.get(draft.owner_email or ""),
     ))
     for action in draft.actions:
-        plans.add_action(risk, plans.ActionData(action.text, action.responsible,
+        add_action(risk, ActionData(action.text, action.responsible,
                                                 action.due_date, action.status))
 
-
-def _short(text: str, length: int = 70) -> str:
-    return text if len(text) <= length else text[: length - 1] + "…"
 
 
 def import_file(
@@ -522,51 +515,3 @@ def import_file(
     prepared = prepare(plan, drafts, may_edit_region=may_edit_region, criteria_for=criteria_for)
     apply(plan, prepared, filename=filename)
     return prepared
-
-
-# --- the upload between preview and confirmation ---------------------------------------------
-
-STASH_MAX_AGE_SECONDS = 24 * 3600
-
-
-def _stash_dir(instance_path: str) -> Path:
-    path = Path(instance_path) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def stash_upload(instance_path: str, plan: Plan, user_id: int, filename: str,
-                 data: bytes) -> str:
-    """Keep an upload until the user confirms the preview; returns the token that names it."""
-    directory = _stash_dir(instance_path)
-    now = time.time()
-    for old in directory.glob("*.json"):
-        if now - old.stat().st_mtime > STASH_MAX_AGE_SECONDS:
-            old.unlink(missing_ok=True)
-            old.with_suffix(".bin").unlink(missing_ok=True)
-    token = secrets.token_urlsafe(24)
-    (directory / f"{token}.bin").write_bytes(data)
-    (directory / f"{token}.json").write_text(json.dumps(
-        {"plan_id": plan.id, "user_id": user_id, "filename": filename}), encoding="utf-8")
-    return token
-
-
-def load_stash(instance_path: str, token: str, plan: Plan, user_id: int) -> tuple[str, bytes]:
-    """The stashed upload for this plan and user, or PlanImportError if it is gone."""
-    gone = PlanImportError([_("Förhandsgranskningen har gått ut. Ladda upp filen igen.")])
-    if not token or not all(c.isalnum() or c in "-_" for c in token):
-        raise gone
-    directory = _stash_dir(instance_path)
-    meta_path = directory / f"{token}.json"
-    if not meta_path.exists():
-        raise gone
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    if meta["plan_id"] != plan.id or meta["user_id"] != user_id:
-        raise gone
-    return meta["filename"], (directory / f"{token}.bin").read_bytes()
-
-
-def drop_stash(instance_path: str, token: str) -> None:
-    directory = _stash_dir(instance_path)
-    (directory / f"{token}.json").unlink(missing_ok=True)
-    (directory / f"{token}.bin").unlink(missing_ok=True)

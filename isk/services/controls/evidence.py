@@ -19,9 +19,10 @@ from typing import BinaryIO
 from flask import current_app
 from flask_babel import gettext as _
 
-from ..extensions import db
-from ..models import ControlResult, EvidenceFile
-from . import audit_log
+from ...extensions import db
+from ...models import ControlResult, EvidenceFile
+from .. import audit_log
+from ..errors import DomainError
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 MAX_NAME_LENGTH = 255
@@ -46,7 +47,7 @@ OFFICE_MAIN_PARTS = {
 }
 
 
-class EvidenceError(ValueError):
+class EvidenceError(DomainError):
     """The file cannot be kept as evidence; the message is for the user."""
 
 

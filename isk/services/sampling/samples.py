@@ -24,8 +24,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..extensions import db
-from ..models import (
+from ...extensions import db
+from ...models import (
     Control,
     ItemOutcome,
     ItemSelection,
@@ -33,24 +33,21 @@ from ..models import (
     SampleItem,
     SampleSizeMethod,
 )
-from ..models.types import utcnow
-from . import audit_log
-from .controls import ControlError, _check_version, _guard
-from .evidence import files_dir
+from ...models.types import utcnow
+from .. import audit_log
+from ..controls import guard
+from ..controls.evidence import files_dir
+from ..errors import ControlError, ProblemsError, check_version
+from .draw import DrawError, DrawResult, DrawSpec, Selection, draw_sample, redraw
 from .population import PopulationSummary, inspect_population
-from .sample_draw import DrawError, DrawResult, DrawSpec, Selection, draw_sample, redraw
-from .sample_export import Outcome, read_results_xlsx, write_sample_xlsx
-from .sampling_stats import SampleEvaluation, SampleSizeResult, SamplingError, evaluate
+from .stats import SampleEvaluation, SampleSizeResult, SamplingError, evaluate
+from .worklist import Outcome, read_results_xlsx, write_sample_xlsx
 
 CHECKSUM = re.compile(r"[0-9a-f]{64}")
 
 
-class SampleError(ControlError):
+class SampleError(ProblemsError, ControlError):
     """The stickprov cannot be drawn or its results taken in; `problems` lists each reason."""
-
-    def __init__(self, problems: list[str], field: str | None = None):
-        super().__init__("\n".join(problems), field)
-        self.problems = problems
 
 
 # --- population files -----------------------------------------------------------------------
@@ -142,7 +139,7 @@ def draw_for_control(
     tolerable: Fraction | None,
 ) -> Sample:
     """Draw the sample from the kept population and store it with everything needed to redo it."""
-    _guard(control.plan)
+    guard(control.plan)
     if control.archived_at is not None:
         raise ControlError(_("Kontrollen är arkiverad."))
     spec_args: dict[str, Any] = {
@@ -281,8 +278,8 @@ def record_outcomes(
     sample: Sample, entries: Mapping[str, ItemEntry], expected_version: int | None
 ) -> int:
     """Set the outcome of the named items (by item id); returns how many changed."""
-    _guard(sample.control.plan)
-    _check_version(sample, expected_version)
+    guard(sample.control.plan)
+    check_version(sample, expected_version)
     items = {item.item_id: item for item in sample.items}
     unknown = [item_id for item_id in entries if item_id not in items]
     if unknown:
@@ -314,7 +311,7 @@ def record_outcomes(
 
 def import_results(sample: Sample, data: bytes, expected_version: int | None) -> int:
     """Take in the filled-in worklist, all or nothing."""
-    from .sample_export import ResultsError
+    from .worklist import ResultsError
 
     try:
         results = read_results_xlsx(data, [item.item_id for item in sample.items])

@@ -7,8 +7,8 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
-from .plan_document import DocAction, DocRisk, PlanDocument
-from .plan_table import (
+from .document import DocAction, DocRisk, PlanDocument
+from .table import (
     ALL_COLUMNS,
     ASPECT_WORDS,
     FORMULA_STARTS,

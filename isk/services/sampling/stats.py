@@ -24,6 +24,8 @@ from flask import has_app_context
 from flask_babel import format_decimal as flask_format_decimal
 from flask_babel import gettext as _
 
+from ..errors import DomainError
+
 RISKS = (Fraction(1, 20), Fraction(1, 10))
 MAX_TOLERABLE = Fraction(1, 5)
 MAX_SAMPLE_SIZE = 2000
@@ -33,7 +35,7 @@ FLOAT_MARGIN = 1e-8
 RateLike = Fraction | Decimal | str | int | float
 
 
-class SamplingError(ValueError):
+class SamplingError(DomainError):
     """The input cannot give a sample size or an evaluation; the message is for the user."""
 
 

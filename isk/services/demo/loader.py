@@ -8,11 +8,13 @@ from importlib import resources
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Criterion, OrgUnit, OrgUnitKind, Plan, PlanStatus, RiskTreatment, Role, User
-from . import accounts, imports, plans
-from .demo_controls import load_demo_controls
-from .org import create_org_unit, find_unit
+from ...extensions import db
+from ...models import Criterion, OrgUnit, OrgUnitKind, Plan, PlanStatus, RiskTreatment, Role, User
+from .. import accounts, plans
+from ..org import create_org_unit, find_unit
+from ..plans import imports
+from .controls import load_demo_controls
+from .sam import load_demo_sam
 
 DEMO_PASSWORD = "isk-demo-2026"
 
@@ -50,16 +52,6 @@ DEMO_ENHETER = (
     ("Enhet Lokalvård", "FA-L", "FA"),
 )
 
-# The manager chain: chef, the units they lead, their fördelande chef (None at the top).
-DEMO_CHAIN = (
-    ("forvaltningschef@example.org", ("RS",), None),
-    ("chef@example.org", ("MT",), "forvaltningschef@example.org"),
-    ("chef.fastighet@example.org", ("FA",), "forvaltningschef@example.org"),
-    ("enhetschef.service@example.org", ("MT-S",), "chef@example.org"),
-    ("enhetschef.utveckling@example.org", ("MT-U",), "chef@example.org"),
-    ("enhetschef.drift@example.org", ("FA-D",), "chef.fastighet@example.org"),
-    ("enhetschef.lokalvard@example.org", ("FA-L",), "chef.fastighet@example.org"),
-)
 
 # The published plans do not say which criteria each risk maps to; the demo chooses per verksamhet.
 DEMO_CRITERIA: dict[str, tuple[Criterion, ...]] = {
@@ -193,72 +185,3 @@ def load_demo_data() -> None:
     db.session.flush()
     load_demo_sam(units)
     load_demo_controls()
-
-
-def load_demo_sam(units: dict[str, OrgUnit]) -> None:
-    """The manager chain and a SAM round under way, with a follow-up in every state."""
-    from datetime import timedelta
-
-    from ..models import AnswerValue, SamRound
-    from . import sam
-
-    users = {user.email: user for user in db.session.scalars(select(User))}
-    assignments = {}
-    for email, unit_codes, delegating in DEMO_CHAIN:
-        assignments[email] = sam.save_assignment(
-            users[email],
-            [units[code] for code in unit_codes],
-            assignments[delegating] if delegating else None,
-        )
-    today = sam.today()
-    sam_round: SamRound = sam.start_round(
-        units["SN"],
-        today.year,
-        today + timedelta(days=21),
-        [str(question) for question in sam.DEFAULT_QUESTIONS],
-        started_by=users["hr@example.org"],
-    )
-    follow_ups = {follow_up.chef.email: follow_up for follow_up in sam_round.follow_ups}
-    questions = sam_round.live_questions
-    yes, partly, no = AnswerValue.YES, AnswerValue.PARTLY, AnswerValue.NO
-    notes = {
-        partly: "Riskbedömningen av den nya verkstaden är inte klar; den görs i vår.",
-        no: "Jag har inte fått den utbildning i arbetsmiljö som delegeringen förutsätter.",
-    }
-
-    def answer(email: str, *values: AnswerValue) -> None:
-        chosen = list(values) + [yes] * (len(questions) - len(values))
-        given = zip(questions, chosen, strict=True)
-        sam.save_answers(
-            follow_ups[email], {q.id: sam.AnswerInput(v, notes.get(v, "")) for q, v in given}
-        )
-
-    def acknowledge(email: str) -> None:
-        sam.acknowledge(follow_ups[email], by=users[email])
-
-    answer("forvaltningschef@example.org", yes, yes, partly)
-    acknowledge("forvaltningschef@example.org")  # waits for HR: the top has no fördelande chef
-    answer("chef@example.org", yes, yes, yes, partly)  # saved, not yet kvitterad
-    answer("enhetschef.service@example.org", yes, no)
-    sam.add_return(
-        follow_ups["enhetschef.service@example.org"],
-        "Brandskyddsarbetet i verkstadslokalerna",
-        "Lokalerna hyrs av fastighetsenheten och jag har ingen budget för åtgärder.",
-        by=users["enhetschef.service@example.org"],
-    )
-    acknowledge("enhetschef.service@example.org")  # waits for Maria Chef to stämma av
-    answer("enhetschef.utveckling@example.org")
-    acknowledge("enhetschef.utveckling@example.org")
-    sam.confirm(follow_ups["enhetschef.utveckling@example.org"], by=users["chef@example.org"])
-    answer("chef.fastighet@example.org", yes, partly)
-    acknowledge("chef.fastighet@example.org")
-    sam.send_back(
-        follow_ups["chef.fastighet@example.org"],
-        "Beskriv vilka risker som återstår att bedöma och när det ska vara klart.",
-        by=users["forvaltningschef@example.org"],
-    )
-    # Two enheter had an earlier last day (their verksamhetsplanering starts sooner): overdue.
-    answer("enhetschef.lokalvard@example.org", yes, yes, yes, yes, partly)
-    for email in ("enhetschef.drift@example.org", "enhetschef.lokalvard@example.org"):
-        follow_ups[email].due_on = today - timedelta(days=10)
-    db.session.flush()

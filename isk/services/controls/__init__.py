@@ -1,0 +1,41 @@
+"""Kontroller and kontrollutfall of a plan, their evidence, reporting periods and the follow-up.
+
+`planning` and `results` are the package's public face here (`controls.create_control(...)`);
+`evidence`, `periods` and `followup` are used as modules.
+"""
+
+from ..errors import ControlError
+from .planning import (
+    ControlData,
+    Target,
+    archive_control,
+    control_counts_by_action,
+    controls_of,
+    create_control,
+    guard,
+    load_control,
+    resolve_target,
+    target_key,
+    targets_for,
+    update_control,
+)
+from .results import ResultData, archive_result, record_result
+
+__all__ = [
+    "ControlData",
+    "ControlError",
+    "ResultData",
+    "Target",
+    "archive_control",
+    "archive_result",
+    "control_counts_by_action",
+    "controls_of",
+    "create_control",
+    "guard",
+    "load_control",
+    "record_result",
+    "resolve_target",
+    "target_key",
+    "targets_for",
+    "update_control",
+]

@@ -1,0 +1,271 @@
+"""Editing a plan's verksamheter, risks and åtgärder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import gettext as _
+
+from ...extensions import db
+from ...models import (
+    Action,
+    ActionStatus,
+    Criterion,
+    Plan,
+    ProcessArea,
+    Risk,
+    RiskTreatment,
+    SecurityAspect,
+    User,
+)
+from ...models.types import utcnow
+from .. import audit_log
+from ..errors import PlanError, check_version
+from ..text import check_length, clean, shorten
+from .reading import live
+from .revisions import guard, record_change
+
+
+def add_process_area(plan: Plan, name: str) -> ProcessArea:
+    """The plan's verksamhet of this name, created at the end if it is new."""
+    name = " ".join(name.split())
+    if not name:
+        raise PlanError(_("Verksamheten måste ha ett namn."), "name")
+    if len(name) > 200:
+        raise PlanError(_("Verksamhetens namn får vara högst 200 tecken."), "name")
+    for area in plan.process_areas:
+        if area.name == name:
+            if area.archived_at is not None:
+                area.archived_at = None
+            return area
+    area = ProcessArea(plan=plan, name=name, position=len(plan.process_areas))
+    db.session.add(area)
+    return area
+
+
+def create_area(plan: Plan, name: str, reason: str | None = None) -> ProcessArea:
+    reason = guard(plan, reason)
+    if any(a.name == " ".join(name.split()) for a in live(plan.process_areas)):
+        raise PlanError(_("Planen har redan verksamheten ”%(name)s”.", name=name.strip()), "name")
+    area = add_process_area(plan, name)
+    db.session.flush()
+    audit_log.record("process_area_created", area, name=area.name)
+    record_change(plan, reason)
+    return area
+
+
+def rename_area(area: ProcessArea, name: str, expected_version: int | None,
+                reason: str | None = None) -> None:
+    reason = guard(area.plan, reason)
+    check_version(area, expected_version)
+    name = " ".join(name.split())
+    if not name:
+        raise PlanError(_("Verksamheten måste ha ett namn."), "name")
+    if any(a.name == name and a.id != area.id for a in area.plan.process_areas):
+        raise PlanError(_("Planen har redan verksamheten ”%(name)s”.", name=name), "name")
+    old = area.name
+    area.name = name
+    audit_log.record("process_area_renamed", area, old=old, new=name)
+    record_change(area.plan, reason)
+
+
+def archive_area(area: ProcessArea, reason: str | None = None,
+                 expected_version: int | None = None) -> None:
+    reason = guard(area.plan, reason)
+    check_version(area, expected_version)
+    if live(area.risks):
+        raise PlanError(_("Verksamheten har risker. Arkivera eller flytta dem först."))
+    area.archived_at = utcnow()
+    audit_log.record("process_area_archived", area, name=area.name)
+    record_change(area.plan, reason)
+
+
+@dataclass
+class RiskData:
+    """What a user enters for a risk; validated by `check_risk_data`."""
+
+    text: str
+    criteria: set[Criterion]
+    aspects: set[SecurityAspect] = field(default_factory=set)
+    likelihood: int | None = None
+    consequence: int | None = None
+    treatment: RiskTreatment = RiskTreatment.MITIGATE
+    accepted_by: str | None = None
+    accepted_on: date | None = None
+    acceptance_reason: str | None = None
+    source: str | None = None
+    owner: User | None = None
+
+
+
+
+
+
+def check_risk_data(data: RiskData) -> RiskData:
+    data.text = (data.text or "").strip()
+    data.source = clean(data.source)
+    if not data.text:
+        raise PlanError(_("Risken måste ha en beskrivning."), "text")
+    check_length(data.source, 300, _("Källan"), "source")
+    check_length(data.accepted_by, 200, _("Beslutad av"), "accepted_by")
+    if not data.criteria:
+        raise PlanError(_("En risk måste höra till minst ett av kriterierna c, d och e."),
+                        "criteria")
+    if Criterion.E in data.criteria and not data.aspects:
+        raise PlanError(
+            _("En informationssäkerhetsrisk (kriterium e) ska ange vad den hotar: "
+              "konfidentialitet, riktighet, tillgänglighet eller spårbarhet."),
+            "aspects",
+        )
+    if Criterion.E not in data.criteria:
+        data.aspects = set()
+    if (data.likelihood is None) != (data.consequence is None):
+        raise PlanError(_("Ange både sannolikhet och konsekvens, eller ingen av dem."),
+                        "likelihood")
+    for value in (data.likelihood, data.consequence):
+        if value is not None and not 1 <= value <= 4:
+            raise PlanError(_("Sannolikhet och konsekvens bedöms på skalan 1-4."), "likelihood")
+    if data.treatment is RiskTreatment.ACCEPT:
+        data.accepted_by = clean(data.accepted_by)
+        data.acceptance_reason = clean(data.acceptance_reason)
+        if not (data.accepted_by and data.accepted_on and data.acceptance_reason):
+            raise PlanError(
+                _("En accepterad risk ska ange vem som beslutade, när och varför."),
+                "accepted_by",
+            )
+    else:
+        data.accepted_by = data.accepted_on = data.acceptance_reason = None
+    return data
+
+
+def _apply_risk_data(risk: Risk, data: RiskData) -> None:
+    risk.text = data.text
+    risk.criteria = data.criteria
+    risk.aspects = data.aspects
+    risk.likelihood, risk.consequence = data.likelihood, data.consequence
+    risk.treatment = data.treatment
+    risk.accepted_by, risk.accepted_on = data.accepted_by, data.accepted_on
+    risk.acceptance_reason = data.acceptance_reason
+    risk.source = data.source
+    risk.owner = data.owner
+
+
+def add_risk(area: ProcessArea, data: RiskData) -> Risk:
+    """Add a risk at the end of its verksamhet (no guard: callers check the plan)."""
+    check_risk_data(data)
+    risk = Risk(process_area=area, position=len(area.risks),
+                region_wide=area.plan.is_region_plan)
+    _apply_risk_data(risk, data)
+    db.session.add(risk)
+    return risk
+
+
+def create_risk(area: ProcessArea, data: RiskData, reason: str | None = None) -> Risk:
+    reason = guard(area.plan, reason)
+    risk = add_risk(area, data)
+    db.session.flush()
+    audit_log.record("risk_created", risk, area=area.name, text=shorten(risk.text))
+    record_change(area.plan, reason)
+    return risk
+
+
+def update_risk(risk: Risk, data: RiskData, area: ProcessArea, expected_version: int | None,
+                reason: str | None = None) -> None:
+    plan = risk.process_area.plan
+    reason = guard(plan, reason)
+    check_version(risk, expected_version)
+    if area.plan_id != plan.id:
+        raise PlanError(_("Verksamheten hör inte till planen."), "area")
+    check_risk_data(data)
+    if area.id != risk.process_area_id:
+        risk.process_area = area
+        risk.position = len(area.risks)
+    _apply_risk_data(risk, data)
+    audit_log.record("risk_updated", risk, text=shorten(risk.text))
+    record_change(plan, reason)
+
+
+def archive_risk(risk: Risk, reason: str | None = None,
+                 expected_version: int | None = None) -> None:
+    plan = risk.process_area.plan
+    reason = guard(plan, reason)
+    check_version(risk, expected_version)
+    risk.archived_at = utcnow()
+    audit_log.record("risk_archived", risk, text=shorten(risk.text))
+    record_change(plan, reason)
+
+
+def restore_risk(risk: Risk, reason: str | None = None,
+                 expected_version: int | None = None) -> None:
+    plan = risk.process_area.plan
+    reason = guard(plan, reason)
+    check_version(risk, expected_version)
+    risk.archived_at = None
+    risk.process_area.archived_at = None
+    audit_log.record("risk_restored", risk, text=shorten(risk.text))
+    record_change(plan, reason)
+
+
+@dataclass
+class ActionData:
+    text: str
+    responsible: str | None = None
+    due_date: date | None = None
+    status: ActionStatus = ActionStatus.PLANNED
+
+
+def check_action_data(data: ActionData) -> ActionData:
+    data.text = (data.text or "").strip()
+    data.responsible = clean(data.responsible)
+    if not data.text:
+        raise PlanError(_("Åtgärden måste ha en beskrivning."), "text")
+    check_length(data.responsible, 200, _("Ansvarig"), "responsible")
+    return data
+
+
+def add_action(risk: Risk, data: ActionData) -> Action:
+    """Add an åtgärd at the end of the risk's list (no guard: callers check the plan)."""
+    check_action_data(data)
+    action = Action(
+        risk=risk, text=data.text, responsible=data.responsible, due_date=data.due_date,
+        status=data.status, region_wide=risk.process_area.plan.is_region_plan,
+        position=len(risk.actions),
+    )
+    db.session.add(action)
+    return action
+
+
+def create_action(risk: Risk, data: ActionData, reason: str | None = None) -> Action:
+    plan = risk.process_area.plan
+    reason = guard(plan, reason)
+    action = add_action(risk, data)
+    db.session.flush()
+    audit_log.record("action_created", action, risk=risk.id, text=shorten(action.text))
+    record_change(plan, reason)
+    return action
+
+
+def update_action(action: Action, data: ActionData, expected_version: int | None,
+                  reason: str | None = None) -> None:
+    plan = action.risk.process_area.plan
+    reason = guard(plan, reason)
+    check_version(action, expected_version)
+    check_action_data(data)
+    action.text, action.responsible = data.text, data.responsible
+    action.due_date, action.status = data.due_date, data.status
+    audit_log.record("action_updated", action, text=shorten(action.text),
+                     status=action.status.value)
+    record_change(plan, reason)
+
+
+def archive_action(action: Action, reason: str | None = None,
+                   expected_version: int | None = None) -> None:
+    plan = action.risk.process_area.plan
+    reason = guard(plan, reason)
+    check_version(action, expected_version)
+    action.archived_at = utcnow()
+    audit_log.record("action_archived", action, text=shorten(action.text))
+    record_change(plan, reason)
+
+

@@ -1,0 +1,149 @@
+"""A plan's lifecycle: utkast → fastställd → avslutad, archiving a draft, copying to next year."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy import select
+
+from ...extensions import db
+from ...models import (
+    Action,
+    ActionStatus,
+    OrgUnit,
+    Plan,
+    PlanRevision,
+    PlanStatus,
+    Risk,
+    RiskTreatment,
+    User,
+)
+from ...models.types import utcnow
+from .. import audit_log
+from ..errors import ConflictError, PlanError
+from ..text import shorten
+from .content import add_process_area
+from .reading import live, region_plan_for
+from .revisions import content_fingerprint, dependent_plans, record_revision
+
+
+def create_plan(org_unit: OrgUnit, year: int) -> Plan:
+    """Start a draft plan for a unit and year; there is at most one per unit and year."""
+    if not 2000 <= year <= 2100:
+        raise PlanError(_("Ange ett år mellan 2000 och 2100."), "year")
+    existing = db.session.scalar(
+        select(Plan).where(Plan.org_unit_id == org_unit.id, Plan.year == year)
+    )
+    if existing is not None and existing.archived_at is not None:
+        # One plan per unit and year: an archived draft comes back rather than blocking the year.
+        existing.archived_at = None
+        audit_log.record("plan_restored", existing, org_unit=org_unit.code, year=year)
+        return existing
+    if existing is not None:
+        raise PlanError(
+            _("%(unit)s har redan en internkontrollplan för %(year)d.",
+              unit=org_unit.name, year=year),
+            "year",
+        )
+    plan = Plan(org_unit=org_unit, year=year, status=PlanStatus.DRAFT)
+    db.session.add(plan)
+    db.session.flush()
+    audit_log.record("plan_created", plan, org_unit=org_unit.code, year=year)
+    return plan
+
+
+def unhandled_risks(plan: Plan) -> list[Risk]:
+    """Risks that are to be acted on but have no åtgärd: adoption waits for them."""
+    return [
+        risk
+        for area in live(plan.process_areas)
+        for risk in live(area.risks)
+        if risk.treatment is RiskTreatment.MITIGATE and not live(risk.actions)
+    ]
+
+
+def adopt_plan(
+    plan: Plan, adopted_on: date, paragraph: str, diary_number: str | None,
+    user: User | None = None, expected_fingerprint: str | None = None,
+) -> PlanRevision:
+    """Fastställ: record the nämnd's decision; revision 1 keeps the plan as adopted.
+
+    With `expected_fingerprint`, the plan is adopted only if it still reads as it did when
+    the decision-maker opened it.
+    """
+    if plan.status is not PlanStatus.DRAFT:
+        raise PlanError(_("Bara ett utkast kan fastställas."))
+    if expected_fingerprint is not None and expected_fingerprint != content_fingerprint(plan):
+        raise ConflictError(_("Planen har ändrats sedan du öppnade sidan. Granska den igen "
+                              "innan du fastställer den."))
+    if not paragraph.strip():
+        raise PlanError(_("Ange beslutsparagrafen, till exempel ”SN § 45”."), "paragraph")
+    region_plan = region_plan_for(plan)
+    pending = unhandled_risks(plan) + (unhandled_risks(region_plan) if region_plan else [])
+    if pending:
+        raise PlanError(
+            ngettext("Planen kan inte fastställas: %(num)d risk ska åtgärdas men saknar åtgärd "
+                     "(”%(risk)s”). Lägg till en åtgärd eller acceptera risken.",
+                     "Planen kan inte fastställas: %(num)d risker ska åtgärdas men saknar åtgärd "
+                     "(till exempel ”%(risk)s”). Lägg till en åtgärd eller acceptera risken.",
+                     len(pending), risk=shorten(pending[0].text))
+        )
+    plan.status = PlanStatus.ADOPTED
+    plan.adopted_on = adopted_on
+    plan.adoption_paragraph = paragraph.strip()
+    plan.diary_number = (diary_number or "").strip() or None
+    audit_log.record("plan_adopted", plan, reference=plan.adoption_reference,
+                     diary_number=plan.diary_number)
+    return record_revision(
+        plan, _("Fastställd (%(reference)s)", reference=plan.adoption_reference), user
+    )
+
+
+def close_plan(plan: Plan) -> None:
+    """Avsluta: after the year-end assessment; only an adopted plan can be closed."""
+    if plan.status is not PlanStatus.ADOPTED:
+        raise PlanError(_("Bara en fastställd plan kan avslutas."))
+    plan.status = PlanStatus.CLOSED
+    plan.closed_at = utcnow()
+    audit_log.record("plan_closed", plan)
+
+
+def archive_plan(plan: Plan) -> None:
+    """Only a draft is archived; an adopted plan is a decision and stays."""
+    if plan.status is not PlanStatus.DRAFT:
+        raise PlanError(_("Bara ett utkast kan arkiveras. En fastställd plan är ett beslut."))
+    if dependent_plans(plan):
+        raise PlanError(_("Regionens innehåll ingår i fastställda planer för %(year)d; utkastet "
+                          "kan inte arkiveras.", year=plan.year))
+    plan.archived_at = utcnow()
+    audit_log.record("plan_archived", plan)
+
+
+def copy_to_next_year(plan: Plan) -> Plan:
+    """Start next year's draft from this plan, keeping each risk's identity (lineage)."""
+    copy = create_plan(plan.org_unit, plan.year + 1)
+    for area in live(plan.process_areas):
+        new_area = add_process_area(copy, area.name)
+        for risk in live(area.risks):
+            new_risk = Risk(
+                process_area=new_area, position=risk.position, text=risk.text,
+                likelihood=risk.likelihood, consequence=risk.consequence,
+                treatment=risk.treatment, accepted_by=risk.accepted_by,
+                accepted_on=risk.accepted_on, acceptance_reason=risk.acceptance_reason,
+                region_wide=risk.region_wide, source=risk.source, owner=risk.owner,
+                lineage_key=risk.lineage_key,
+            )
+            new_risk.criteria = risk.criteria
+            new_risk.aspects = risk.aspects
+            db.session.add(new_risk)
+            for action in live(risk.actions):
+                db.session.add(Action(
+                    risk=new_risk, position=action.position, text=action.text,
+                    responsible=action.responsible, region_wide=action.region_wide,
+                    status=ActionStatus.PLANNED,
+                ))
+    db.session.flush()
+    audit_log.record("plan_copied", copy, source_plan=plan.id, year=copy.year)
+    return copy

@@ -1,0 +1,126 @@
+"""The gate every change to a plan passes, and the versions of an adopted plan.
+
+Every change calls `guard` first (a closed plan is not changed; an adopted plan only with a
+stated reason) and `record_change` last, which records a version when the plan is adopted. A
+change to the region's plan is a change to every adopted plan of that year in the region,
+since their printed plans include it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from ...extensions import db
+from ...models import (
+    Plan,
+    PlanRevision,
+    PlanStatus,
+    User,
+)
+from .. import audit_log, org
+from ..errors import PlanError
+from .document import PlanDocument, to_snapshot
+from .reading import document_for, with_plan_content
+
+
+def dependent_plans(plan: Plan) -> list[Plan]:
+    """Decided plans that print this region plan's content: the year's adopted and closed plans."""
+    if not plan.is_region_plan:
+        return []
+    return list(db.session.scalars(
+        select(Plan)
+        .join(Plan.org_unit)
+        .where(
+            Plan.year == plan.year,
+            Plan.status.in_([PlanStatus.ADOPTED, PlanStatus.CLOSED]),
+            Plan.archived_at.is_(None),
+            Plan.id != plan.id,
+            org.within(plan.org_unit),
+        )
+        .options(selectinload(Plan.org_unit))
+    ))
+
+
+def guard(plan: Plan, reason: str | None) -> str | None:
+    """Refuse changes to a closed plan, and to an adopted one without a reason.
+
+    The region's plan counts as adopted as soon as any nämnd plan of the year that prints
+    its content is: changing it changes what that nämnd decided.
+    """
+    if plan.archived_at is not None:
+        raise PlanError(_("Planen är arkiverad och kan inte ändras."))
+    if plan.status is PlanStatus.CLOSED:
+        raise PlanError(_("Planen är avslutad och kan inte längre ändras."))
+    dependants = dependent_plans(plan)
+    closed = [p for p in dependants if p.status is PlanStatus.CLOSED]
+    if closed:
+        raise PlanError(
+            _("Regionens innehåll för %(year)d ingår i en avslutad plan (%(unit)s) och kan "
+              "inte längre ändras.", year=plan.year, unit=closed[0].org_unit.name)
+        )
+    reason = (reason or "").strip() or None
+    if plan.status is PlanStatus.ADOPTED and reason is None:
+        raise PlanError(
+            _("Planen är fastställd. Ange varför den ändras; ändringen sparas som en ny version."),
+            "reason",
+        )
+    if dependants and reason is None:
+        raise PlanError(
+            _("Regionens innehåll ingår i fastställda planer för %(year)d. Ange varför det "
+              "ändras; ändringen sparas som en ny version av dem.", year=plan.year),
+            "reason",
+        )
+    return reason
+
+
+def latest_revision_number(plan: Plan) -> int | None:
+    """The number of the plan's newest version (None for a plan never adopted)."""
+    return db.session.scalar(
+        select(func.max(PlanRevision.number)).where(PlanRevision.plan_id == plan.id))
+
+
+def current_document(plan: Plan) -> PlanDocument:
+    """The plan as it prints after this session's changes, loaded in a fixed number of queries."""
+    db.session.flush()
+    fresh = db.session.scalar(
+        with_plan_content(select(Plan).where(Plan.id == plan.id))
+        .execution_options(populate_existing=True)
+    )
+    assert fresh is not None
+    return document_for(fresh)
+
+
+def record_revision(plan: Plan, reason: str, user: User | None = None) -> PlanRevision:
+    """Store the plan as it prints now, with who, when and why."""
+    snapshot = to_snapshot(current_document(plan))
+    number = (latest_revision_number(plan) or 0) + 1
+    revision = PlanRevision(
+        plan=plan, number=number, reason=reason, created_by=user or audit_log.current_actor(),
+        snapshot=snapshot,
+    )
+    db.session.add(revision)
+    audit_log.record("plan_revision", plan, number=number, reason=reason)
+    return revision
+
+
+def record_change(plan: Plan, reason: str | None) -> None:
+    """After a change: adopted plans that print this content get a new revision."""
+    if reason is None:
+        return
+    affected = [plan] if plan.status is PlanStatus.ADOPTED else []
+    affected += dependent_plans(plan)
+    for target in affected:
+        label = reason if target is plan else _("Regionövergripande ändring: %(reason)s",
+                                                 reason=reason)
+        record_revision(target, label)
+
+
+def content_fingerprint(plan: Plan) -> str:
+    """A digest of the plan as it prints now (its region content included)."""
+    snapshot = to_snapshot(current_document(plan))
+    return hashlib.sha256(json.dumps(snapshot, sort_keys=True).encode()).hexdigest()
