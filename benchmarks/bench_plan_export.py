@@ -50,13 +50,13 @@ def main() -> None:
             plan = plans.create_plan(unit, 2026)
             areas = [plans.add_process_area(plan, f"Verksamhet {n}") for n in range(12)]
             for n in range(RISKS):
-                risk = plans.add_risk(areas[n % 12], plans.RiskData(
+                risk = plans.add_risk(areas[n % 12], plans.RiskContent(
                     f"Risken att händelse nummer {n} inträffar och påverkar verksamheten "
                     "så att den inte bedrivs enligt gällande styrdokument.",
                     {Criterion.C, Criterion.D}, likelihood=n % 4 + 1,
                     consequence=(n // 4) % 4 + 1))
                 for m in range(ACTIONS_PER_RISK):
-                    plans.add_action(risk, plans.ActionData(
+                    plans.add_action(risk, plans.ActionContent(
                         f"Åtgärd {n}.{m}: kontrollera, dokumentera och följ upp månadsvis.",
                         responsible="Ekonomichef"))
             db.session.commit()

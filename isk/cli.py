@@ -261,18 +261,11 @@ def sample_size_command(risk: str, tolerable: str, expected: str) -> None:
     from .services.sampling import stats
 
     try:
-        result = stats.sample_size(
-            stats.parse_rate(risk), stats.parse_rate(tolerable), stats.parse_rate(expected)
-        )
+        result = stats.size_from_inputs("statistical", risk=risk, tolerable=tolerable,
+                                        expected=expected)
     except DomainError as error:
         raise refused(error) from error
-    click.echo(
-        _(
-            "Urvalsstorlek: %(size)s poster. Tolererade avvikelser: %(deviations)s.",
-            size=result.size,
-            deviations=result.tolerated_deviations,
-        )
-    )
+    click.echo(stats.size_sentence(result))
 
 
 @isk_group.command("evaluate-sample")

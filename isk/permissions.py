@@ -140,7 +140,7 @@ def sam_scope(user: User | Any, sam_round: SamRound) -> OrgUnit | None:
 
 
 def is_own_follow_up(user: User | Any, follow_up: SamFollowUp) -> bool:
-    return getattr(user, "is_authenticated", False) and follow_up.chef_id == user.id
+    return getattr(user, "is_authenticated", False) and follow_up.manager_id == user.id
 
 
 def may_view_follow_up(user: User | Any, follow_up: SamFollowUp) -> bool:

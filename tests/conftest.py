@@ -7,6 +7,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -248,3 +249,19 @@ def query_counter(app: Flask) -> Callable[[], Any]:
             event.remove(db.engine, "before_cursor_execute", record)
 
     return counting
+
+
+@pytest.fixture
+def sam_org(make_unit: Callable[..., OrgUnit], make_user: Callable[..., User]) -> Any:
+    """A small SAM organisation: units, chefs in a manager chain, HR, a reader and an admin."""
+    from .sam_factories import build_sam_org
+
+    return build_sam_org(make_unit, make_user)
+
+
+@pytest.fixture
+def on_day() -> Callable[[date], Any]:
+    """`with on_day(date(2026, 3, 1)):` runs the block as if that were today (clock.today)."""
+    from isk.services.clock import frozen_today
+
+    return frozen_today

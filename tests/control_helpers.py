@@ -34,8 +34,8 @@ def world(make_unit, make_user, files_dir) -> dict[str, Any]:
     hsn = make_unit("Hälso- och sjukvårdsnämnden", code="HSN")
     plan = plans.create_plan(sn, 2026)
     area = plans.add_process_area(plan, "Ekonomi")
-    risk = plans.add_risk(area, plans.RiskData(INVOICE_RISK, {Criterion.C, Criterion.D}))
-    action = plans.add_action(risk, plans.ActionData(INVOICE_ACTION))
+    risk = plans.add_risk(area, plans.RiskContent(INVOICE_RISK, {Criterion.C, Criterion.D}))
+    action = plans.add_action(risk, plans.ActionContent(INVOICE_ACTION))
     db.session.commit()
     return {
         "plan": plan,

@@ -70,7 +70,7 @@ def build_sam_org(make_unit: Any, make_user: Any) -> SamOrg:
 
 
 def follow_up_of(sam_round: SamRound, user: User):
-    return next(f for f in sam_round.follow_ups if f.chef_id == user.id)
+    return next(f for f in sam_round.follow_ups if f.manager_id == user.id)
 
 
 def csrf(client: Any, path: str) -> str:

@@ -97,9 +97,9 @@ def test_a_namnd_plans_its_own_control_on_a_region_wide_action(app, world):
     area = plans.add_process_area(region_plan, "HR")
     from isk.models import Criterion
 
-    risk = plans.add_risk(area, plans.RiskData("Risk att SAM inte fungerar.", {Criterion.C}))
+    risk = plans.add_risk(area, plans.RiskContent("Risk att SAM inte fungerar.", {Criterion.C}))
     risk.region_wide = True
-    action = plans.add_action(risk, plans.ActionData("Varje chef följer upp SAM årligen."))
+    action = plans.add_action(risk, plans.ActionContent("Varje chef följer upp SAM årligen."))
     action.region_wide = True
     db.session.commit()
     keys = {t.key for t in controls.targets_for(world["plan"])}

@@ -56,18 +56,18 @@ def test_a_risk_is_assessed_on_both_axes_or_neither(area):
 
 def test_a_blank_risk_or_action_text_is_refused(area):
     insert_fails(Risk(process_area_id=area.id, text="   ", criterion_c=True))
-    risk = plans.add_risk(area, plans.RiskData("Risken att fakturor inte betalas i tid.",
+    risk = plans.add_risk(area, plans.RiskContent("Risken att fakturor inte betalas i tid.",
                                                {Criterion.D}))
     db.session.commit()
     insert_fails(Action(risk_id=risk.id, text=""))
 
 
 def test_risk_score_is_likelihood_times_consequence_in_python_and_sql(area):
-    plans.add_risk(area, plans.RiskData("Låg", {Criterion.C}, likelihood=1, consequence=2))
-    high = plans.add_risk(area, plans.RiskData(
+    plans.add_risk(area, plans.RiskContent("Låg", {Criterion.C}, likelihood=1, consequence=2))
+    high = plans.add_risk(area, plans.RiskContent(
         "Hög", {Criterion.C, Criterion.E}, aspects={SecurityAspect.AVAILABILITY},
         likelihood=4, consequence=3))
-    plans.add_risk(area, plans.RiskData("Ej bedömd", {Criterion.C}))
+    plans.add_risk(area, plans.RiskContent("Ej bedömd", {Criterion.C}))
     db.session.commit()
 
     assert high.risk_score == 12
@@ -136,7 +136,7 @@ def test_concurrent_edits_of_a_risk_do_not_silently_overwrite(area, app):
     from sqlalchemy.orm import Session
     from sqlalchemy.orm.exc import StaleDataError
 
-    risk = plans.add_risk(area, plans.RiskData("Ursprunglig", {Criterion.C}))
+    risk = plans.add_risk(area, plans.RiskContent("Ursprunglig", {Criterion.C}))
     db.session.commit()
     assert risk.version_id == 1  # loaded, as when a form was opened
     with Session(db.engine) as other:

@@ -35,9 +35,9 @@ def setup(make_unit, make_user, auth):
     area = plans.add_process_area(plan, "Ekonomi")
     region_plan = plans.create_plan(region, 2026)
     region_area = plans.add_process_area(region_plan, "HR")
-    region_risk = plans.add_risk(region_area, plans.RiskData(
+    region_risk = plans.add_risk(region_area, plans.RiskContent(
         "Risk att systematiskt arbetsmiljöarbete (SAM) inte är välfungerande.", {Criterion.C}))
-    plans.add_action(region_risk, plans.ActionData("Varje chef följer upp SAM årligen."))
+    plans.add_action(region_risk, plans.ActionContent("Varje chef följer upp SAM årligen."))
     db.session.commit()
     make_user("kim@example.org", Role.CONTROLLER, sn)
     make_user("chef@example.org", Role.MANAGER, sn)
@@ -53,7 +53,7 @@ RISK_FORM = {
     "likelihood": "3",
     "consequence": "2",
     "treatment": "mitigate",
-    "owner": "0",
+    "owner_id": "0",
     "source": "Revisionsrapport 19RS3049",
 }
 
@@ -206,7 +206,7 @@ def test_editing_with_a_stale_form_is_refused_with_409(setup, client):
     token = csrf_from(form_page)
     version = re.search(r'name="version" type="hidden" value="(\d+)"',
                         form_page.get_data(as_text=True)).group(1)
-    plans.update_risk(risk, plans.RiskData("Någon annans text", {Criterion.C}), area, None)
+    plans.update_risk(risk, plans.RiskContent("Någon annans text", {Criterion.C}), area, None)
     db.session.commit()
 
     response = client.post(path, data={**RISK_FORM, "area": str(area.id), "csrf_token": token,
@@ -328,7 +328,7 @@ def test_a_region_change_records_a_revision_in_adopted_namnd_plans(setup, make_u
     plan, region_risk = setup["plan"], setup["region_risk"]
     adopt(plan)
 
-    plans.create_action(region_risk, plans.ActionData("Fördelande chef stämmer av årligen."),
+    plans.create_action(region_risk, plans.ActionContent("Fördelande chef stämmer av årligen."),
                         reason="Ny regionövergripande åtgärd")
     db.session.commit()
 
@@ -376,9 +376,9 @@ def test_a_draft_region_plan_printed_by_adopted_plans_changes_only_with_a_reason
     assert region_plan.status is PlanStatus.DRAFT
 
     with pytest.raises(plans.PlanError, match="ingår i fastställda planer"):
-        plans.create_action(region_risk, plans.ActionData("Tyst ändring"))
+        plans.create_action(region_risk, plans.ActionContent("Tyst ändring"))
     db.session.rollback()
-    plans.create_action(region_risk, plans.ActionData("Ny åtgärd"), reason="Beslut i RS")
+    plans.create_action(region_risk, plans.ActionContent("Ny åtgärd"), reason="Beslut i RS")
     db.session.commit()
 
     assert [r.reason for r in db.session.get(Plan, plan.id).revisions][-1] == \
@@ -394,7 +394,7 @@ def test_a_closed_plan_freezes_the_region_content_it_printed(setup):
     db.session.commit()
 
     with pytest.raises(plans.PlanError, match="ingår i en avslutad plan"):
-        plans.create_action(region_risk, plans.ActionData("Sent"), reason="För sent")
+        plans.create_action(region_risk, plans.ActionContent("Sent"), reason="För sent")
 
 
 def test_adoption_is_refused_if_the_plan_changed_after_the_page_was_opened(setup, client, auth):
@@ -402,7 +402,7 @@ def test_adoption_is_refused_if_the_plan_changed_after_the_page_was_opened(setup
     auth.logout()
     auth.login("chef@example.org")
     page = client.get(f"/planer/{plan.id}/faststall")
-    plans.add_risk(area, plans.RiskData("Inlagd under tiden", {Criterion.C},
+    plans.add_risk(area, plans.RiskContent("Inlagd under tiden", {Criterion.C},
                                         treatment=RiskTreatment.ACCEPT, accepted_by="X",
                                         accepted_on=date(2025, 1, 1), acceptance_reason="Y"))
     db.session.commit()
@@ -447,8 +447,8 @@ def test_recording_a_version_does_not_query_per_risk(make_unit, query_counter):
         plan = plans.create_plan(make_unit(f"Nämnd {code}", code=code), 2026)
         area = plans.add_process_area(plan, "Ekonomi")
         for n in range(size):
-            risk = plans.add_risk(area, plans.RiskData(f"Risk {n}", {Criterion.C}))
-            plans.add_action(risk, plans.ActionData(f"Åtgärd {n}"))
+            risk = plans.add_risk(area, plans.RiskContent(f"Risk {n}", {Criterion.C}))
+            plans.add_action(risk, plans.ActionContent(f"Åtgärd {n}"))
         adopt(plan)
         db.session.expire_all()
         plan = db.session.get(Plan, plan.id)
@@ -460,3 +460,108 @@ def test_recording_a_version_does_not_query_per_risk(make_unit, query_counter):
 
     assert counts[0] == counts[1], counts
     assert len(db.session.get(Plan, plan.id).revisions[-1].snapshot["areas"][0]["risks"]) == 60
+
+
+def _plan_of_size(make_unit, code: str, size: int, *, with_actions: bool = True) -> Plan:
+    plan = plans.create_plan(make_unit(f"Nämnd {code}", code=code), 2026)
+    area = plans.add_process_area(plan, "Ekonomi")
+    for n in range(size):
+        risk = plans.add_risk(area, plans.RiskContent(f"Risk {n}", {Criterion.C}))
+        if with_actions:
+            plans.add_action(risk, plans.ActionContent(f"Åtgärd {n}"))
+    db.session.commit()
+    return plan
+
+
+def test_a_refused_adoption_runs_as_many_queries_at_6_as_at_24_risks(
+        make_unit, make_user, client, auth, query_counter):
+    """The adopt page and its refusal load the plan in a fixed number of queries."""
+    counts = []
+    for size, code in ((6, "AN"), (24, "BN")):
+        plan = _plan_of_size(make_unit, code, size, with_actions=False)  # every risk unhandled
+        make_user(f"chef{code}@example.org", Role.MANAGER, plan.org_unit)
+        auth.login(f"chef{code}@example.org")
+        page = client.get(f"/planer/{plan.id}/faststall")
+        with query_counter() as statements:
+            refused = client.post(f"/planer/{plan.id}/faststall", data={
+                "csrf_token": csrf_from(page), "adopted_on": "2025-11-20",
+                "paragraph": "SN § 45", "fingerprint": ""})
+        assert refused.status_code in (400, 409)
+        counts.append(len(statements))
+        auth.logout()
+
+    assert counts[0] == counts[1], counts
+
+
+def test_copying_to_next_year_runs_as_many_queries_for_a_small_plan_as_a_big_one(
+        make_unit, query_counter, backend):
+    """Reads are fixed on both databases; on PostgreSQL the inserts are batched too (SQLite
+    cannot return the ids of a many-row INSERT in order, so SQLAlchemy inserts row by row)."""
+    counts, reads = [], []
+    for size, code in ((3, "AN"), (40, "BN")):
+        plan = _plan_of_size(make_unit, code, size)
+        db.session.expire_all()
+        plan = db.session.get(Plan, plan.id)
+        with query_counter() as statements:
+            copy = plans.copy_to_next_year(plan)
+            db.session.flush()
+        counts.append(len(statements))
+        reads.append(sum(s.lstrip().upper().startswith("SELECT") for s in statements))
+        assert len(copy.process_areas[0].risks) == size
+        db.session.commit()
+
+    assert reads[0] == reads[1], reads
+    if backend == "postgresql":
+        assert counts[0] == counts[1], counts
+
+
+def test_the_reason_field_shows_wherever_the_service_asks_for_a_reason(
+        setup, client, auth, make_user):
+    """A draft region plan printed by an adopted nämnd plan asks why it changes; its forms
+    carry the reason field (before, only adopted plans' forms did, so the change was stuck)."""
+    region_plan, region_risk = setup["region_plan"], setup["region_risk"]
+    adopt(setup["plan"])
+    auth.login_via_session(make_user("admin@example.org", Role.ADMIN))
+    form_path = f"/planer/{region_plan.id}/risker/{region_risk.id}/atgarder/ny"
+
+    form = client.get(form_path)
+    refused = post_form(client, form_path, {"text": "Ny regionövergripande åtgärd",
+                                            "status": "planned"})
+    accepted = post_form(client, form_path, {"text": "Ny regionövergripande åtgärd",
+                                             "status": "planned", "reason": "Beslut RS § 12"})
+
+    assert region_plan.status is PlanStatus.DRAFT
+    assert 'name="reason"' in form.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert "ingår i fastställda planer" in page_text(refused)
+    assert accepted.status_code == 302
+
+
+def test_a_closed_plan_offers_no_changes_on_its_pages(setup, client, auth, make_user):
+    plan = setup["plan"]
+    adopt(plan)
+    plans.close_plan(plan)
+    db.session.commit()
+    auth.login_via_session(make_user("admin@example.org", Role.ADMIN))
+
+    page = client.get(f"/planer/{plan.id}").get_data(as_text=True)
+    controls = client.get(f"/planer/{plan.id}/kontroller").get_data(as_text=True)
+
+    for offer in ("/risker/ny", "/avsluta", "/arkivera", "/importera", "/faststall",
+                  "/verksamheter/ny"):
+        assert f"/planer/{plan.id}{offer}" not in page, offer
+    assert f"/planer/{plan.id}/kopiera" in page  # next year's draft can still start from it
+    assert f"/planer/{plan.id}/kontroller/ny" not in controls
+
+
+def test_copy_is_offered_only_while_next_years_plan_does_not_exist(setup, client):
+    plan = setup["plan"]
+    assert f"/planer/{plan.id}/kopiera" in client.get(f"/planer/{plan.id}").get_data(as_text=True)
+
+    plans.copy_to_next_year(plan)
+    db.session.commit()
+
+    page = client.get(f"/planer/{plan.id}").get_data(as_text=True)
+    assert f"/planer/{plan.id}/kopiera" not in page
+    with pytest.raises(plans.PlanError, match="redan en internkontrollplan för 2027"):
+        plans.copy_to_next_year(plan)

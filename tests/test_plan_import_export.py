@@ -161,7 +161,7 @@ def test_an_export_imports_back_to_the_same_plan(kind, admin_plan, client, make_
     confirm(client, admin_plan, upload(client, admin_plan, name, seed_bytes(name)))
     risk = db.session.scalars(select(Risk).where(Risk.text.startswith("Risken att fakturor"))
                               ).one()
-    plans.update_risk(risk, plans.RiskData(
+    plans.update_risk(risk, plans.RiskContent(
         "=HYPERLINK(\"http://evil.example\") + <b>fet</b> & 'citat'",
         {Criterion.D, Criterion.E}, aspects={SecurityAspect.INTEGRITY},
         likelihood=3, consequence=4, source="-internt"), risk.process_area, None)
@@ -180,8 +180,8 @@ def test_an_export_imports_back_to_the_same_plan(kind, admin_plan, client, make_
 
 def test_exported_cells_that_look_like_formulas_are_neutralised(admin_plan, client):
     area = plans.add_process_area(admin_plan, "@Ekonomi")
-    risk = plans.add_risk(area, plans.RiskData("=1+1", {Criterion.C}, source="+46"))
-    plans.add_action(risk, plans.ActionData("-minus", responsible="@chef"))
+    risk = plans.add_risk(area, plans.RiskContent("=1+1", {Criterion.C}, source="+46"))
+    plans.add_action(risk, plans.ActionContent("-minus", responsible="@chef"))
     db.session.commit()
 
     rows = list(csv.reader(io.StringIO(
@@ -289,9 +289,9 @@ def test_an_import_is_all_or_nothing_even_when_writing_fails(admin_plan, monkeyp
 def test_pdf_prints_user_text_literally_and_never_clips_long_text(admin_plan, client):
     area = plans.add_process_area(admin_plan, "Ekonomi & <para>")
     long_text = " ".join(f"ord{n}" for n in range(1500))
-    risk = plans.add_risk(area, plans.RiskData("<b>Fet</b> & <para>risk</para> – å ä ö •",
+    risk = plans.add_risk(area, plans.RiskContent("<b>Fet</b> & <para>risk</para> – å ä ö •",
                                                {Criterion.C}))
-    plans.add_action(risk, plans.ActionData(long_text))
+    plans.add_action(risk, plans.ActionContent(long_text))
     db.session.commit()
 
     response = client.get(f"/planer/{admin_plan.id}/export.pdf")
@@ -345,7 +345,7 @@ def test_the_cli_import_refuses_a_bad_file_and_writes_nothing(runner, make_unit,
 
 def test_export_functions_keep_region_rows_marked(admin_plan):
     area = plans.add_process_area(admin_plan, "HR")
-    plans.add_risk(area, plans.RiskData("R", {Criterion.C}))
+    plans.add_risk(area, plans.RiskContent("R", {Criterion.C}))
     db.session.commit()
 
     rows = list(exports.rows(plans.document_for(admin_plan)))
@@ -359,8 +359,8 @@ def test_an_import_cannot_add_to_a_region_plan_that_adopted_plans_print(admin_pl
     other = plans.create_plan(make_unit("Kulturnämnden", code="KN"), 2026)
     region_plan = plans.create_plan(admin_plan.org_unit.parent, 2026)
     area = plans.add_process_area(region_plan, "HR")
-    plans.add_action(plans.add_risk(area, plans.RiskData("SAM-risk", {Criterion.C})),
-                     plans.ActionData("SAM-åtgärd"))
+    plans.add_action(plans.add_risk(area, plans.RiskContent("SAM-risk", {Criterion.C})),
+                     plans.ActionContent("SAM-åtgärd"))
     db.session.commit()
     plans.adopt_plan(other, date(2025, 11, 20), "KN § 1", None)
     db.session.commit()

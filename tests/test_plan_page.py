@@ -18,11 +18,11 @@ from .plan_helpers import page_text, pdf_text, plan_table_text
 def fill(plan, risks: int, actions_per_risk: int, areas: int = 10) -> None:
     area_list = [plans.add_process_area(plan, f"Verksamhet {n:02d}") for n in range(areas)]
     for n in range(risks):
-        risk = plans.add_risk(area_list[n % areas], plans.RiskData(
+        risk = plans.add_risk(area_list[n % areas], plans.RiskContent(
             f"Risk nummer {n}", {Criterion.C, Criterion.D} if n % 2 else {Criterion.C},
             likelihood=n % 4 + 1, consequence=(n // 4) % 4 + 1))
         for m in range(actions_per_risk):
-            plans.add_action(risk, plans.ActionData(f"Åtgärd {n}.{m}"))
+            plans.add_action(risk, plans.ActionContent(f"Åtgärd {n}.{m}"))
     db.session.commit()
 
 
@@ -73,9 +73,9 @@ def test_the_matrix_counts_risks_per_cell_and_links_to_them(make_unit, logged_in
     plan = plans.create_plan(make_unit("Servicenämnden", code="SN"), 2026)
     area = plans.add_process_area(plan, "Ekonomi")
     for text, (likelihood, consequence) in {"A": (2, 4), "B": (2, 4), "C": (1, 1)}.items():
-        plans.add_risk(area, plans.RiskData(text, {Criterion.C}, likelihood=likelihood,
+        plans.add_risk(area, plans.RiskContent(text, {Criterion.C}, likelihood=likelihood,
                                             consequence=consequence))
-    plans.add_risk(area, plans.RiskData("D ej bedömd", {Criterion.D}))
+    plans.add_risk(area, plans.RiskContent("D ej bedömd", {Criterion.D}))
     db.session.commit()
 
     html = client.get(f"/planer/{plan.id}").get_data(as_text=True)
@@ -93,11 +93,11 @@ def test_filters_by_verksamhet_criterion_and_risk_score(make_unit, logged_in_adm
     plan = plans.create_plan(make_unit("Servicenämnden", code="SN"), 2026)
     economy = plans.add_process_area(plan, "Ekonomi")
     security = plans.add_process_area(plan, "Informationssäkerhet")
-    plans.add_risk(economy, plans.RiskData("Ekonomirisk låg", {Criterion.D}, likelihood=1,
+    plans.add_risk(economy, plans.RiskContent("Ekonomirisk låg", {Criterion.D}, likelihood=1,
                                            consequence=2))
-    plans.add_risk(economy, plans.RiskData("Ekonomirisk hög", {Criterion.D}, likelihood=4,
+    plans.add_risk(economy, plans.RiskContent("Ekonomirisk hög", {Criterion.D}, likelihood=4,
                                            consequence=4))
-    plans.add_risk(security, plans.RiskData("Säkerhetsrisk", {Criterion.E},
+    plans.add_risk(security, plans.RiskContent("Säkerhetsrisk", {Criterion.E},
                                             aspects={SecurityAspect.AVAILABILITY},
                                             likelihood=3, consequence=3))
     db.session.commit()

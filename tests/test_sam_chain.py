@@ -12,12 +12,7 @@ from isk.extensions import db
 from isk.models import ManagerAssignment, Role
 from isk.services import sam
 
-from .sam_factories import answer_all, build_sam_org, csrf, follow_up_of
-
-
-@pytest.fixture
-def sam_org(make_unit, make_user):
-    return build_sam_org(make_unit, make_user)
+from .sam_factories import answer_all, csrf, follow_up_of
 
 
 def chain_of() -> dict[str, tuple[list[str], str | None]]:
@@ -25,7 +20,7 @@ def chain_of() -> dict[str, tuple[list[str], str | None]]:
     return {
         a.user.email: (
             sorted(u.code for u in a.live_units),
-            a.delegating_manager.user.email if a.delegating_manager else None,
+            a.delegating_assignment.user.email if a.delegating_assignment else None,
         )
         for a in sam.chain()
     }
@@ -245,3 +240,34 @@ def test_only_admins_keep_the_chain(who, sam_org, client, auth):
 
     assert client.get("/sam/chefer").status_code == 403
     assert client.post("/sam/chefer/import").status_code == 403
+
+
+def test_a_chefs_form_offers_as_fordelande_chef_only_those_not_below_them(
+        sam_org, client, auth):
+    """Rebecka → Maria → Elin: Maria's form may not name Elin (a cycle) or herself."""
+    auth.login_via_session(sam_org.users["admin"])
+    maria = sam_org.assignments["maria"]
+
+    offered = sam.possible_delegating(maria, sam.chain())
+    page = client.get(f"/sam/chefer/{maria.id}").get_data(as_text=True)
+    options = page[page.index('name="delegating"'):].split("</select>")[0]
+
+    assert {a.user.email for a in offered} == {
+        "rebecka@example.org", "fredrik@example.org", "hugo@example.org"}
+    assert "Elin Enhetschef" not in options and "Maria Områdeschef" not in options
+    assert "Rebecka Förvaltningschef" in options
+
+
+def test_a_fordelande_chef_who_is_not_in_the_chain_is_refused_not_dropped(sam_org, client, auth):
+    """A forged or stale id used to save the chef as the top of the chain; now it is refused."""
+    maria = sam_org.assignments["maria"]
+    auth.login_via_session(sam_org.users["admin"])
+    path = f"/sam/chefer/{maria.id}"
+
+    response = client.post(path, data={
+        "csrf_token": csrf(client, path), "version": maria.version_id, "user": maria.user_id,
+        "units": [sam_org.units["MT"].id], "delegating": 999_999})
+
+    assert response.status_code == 400
+    assert "finns inte i chefskedjan" in response.get_data(as_text=True)
+    assert chain_of()["maria@example.org"] == (["MT"], "rebecka@example.org")

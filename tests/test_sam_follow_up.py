@@ -10,12 +10,7 @@ from isk.models import AnswerValue, AuditEntry, FollowUpStatus, SamAnswer, SamFo
 from isk.services import sam
 from isk.services.errors import ConflictError
 
-from .sam_factories import answer_all, answer_data, build_sam_org, csrf, follow_up_of
-
-
-@pytest.fixture
-def sam_org(make_unit, make_user):
-    return build_sam_org(make_unit, make_user)
+from .sam_factories import answer_all, answer_data, csrf, follow_up_of
 
 
 @pytest.fixture

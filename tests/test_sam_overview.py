@@ -15,14 +15,9 @@ from isk.extensions import db
 from isk.models import AnswerValue, OrgUnitKind, Role, SamFollowUp
 from isk.services import clock, sam
 
-from .sam_factories import answer_all, build_sam_org, follow_up_of
+from .sam_factories import answer_all, follow_up_of
 
 NBSP = "\u00a0"
-
-
-@pytest.fixture
-def sam_org(make_unit, make_user):
-    return build_sam_org(make_unit, make_user)
 
 
 @pytest.fixture
@@ -68,7 +63,7 @@ def test_shares_per_unit_count_the_units_below(sam_org, under_way):
     assert (rows["MT"].total, rows["MT"].answered, rows["MT"].confirmed) == (2, 2, 1)
     assert rows["MT"].meets_target
     assert rows["MTS"].depth == 2
-    assert [f.chef.name for f in overview.overdue] == ["Fredrik Områdeschef"]
+    assert [f.manager.name for f in overview.overdue] == ["Fredrik Områdeschef"]
     assert [(c.number, c.answer.value) for c in overview.concerns] == [(2, AnswerValue.NO)]
     assert [r.task for r in overview.returns] == ["Brandskydd"]
 
@@ -116,7 +111,7 @@ def test_the_overview_loads_in_a_fixed_number_of_queries(
             enhet = make_unit(code, OrgUnitKind.ENHET, parent=sam_org.units["FA"], code=code)
             chef = make_user(f"{code.lower()}@example.org", Role.MANAGER, enhet)
             db.session.add(
-                SamFollowUp(round=under_way, chef=chef, org_unit=enhet, due_on=under_way.due_on)
+                SamFollowUp(round=under_way, manager=chef, org_unit=enhet, due_on=under_way.due_on)
             )
         db.session.commit()
 

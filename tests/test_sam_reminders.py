@@ -17,7 +17,7 @@ from isk.extensions import db
 from isk.models import AuditEntry, ReminderKind, SamReminder
 from isk.services import clock, mail, sam
 
-from .sam_factories import answer_all, build_sam_org, follow_up_of
+from .sam_factories import answer_all, follow_up_of
 
 SENDER = "isk@region.example"
 BASE_URL = "https://isk.region.example"
@@ -70,11 +70,6 @@ def smtp(app) -> Iterator[Mailbox]:
         yield mailbox
     finally:
         controller.stop()
-
-
-@pytest.fixture
-def sam_org(make_unit, make_user):
-    return build_sam_org(make_unit, make_user)
 
 
 @pytest.fixture

@@ -11,12 +11,7 @@ from isk.extensions import db
 from isk.models import FollowUpStatus, SamFollowUp, SamQuestion, SamRound
 from isk.services import clock, sam
 
-from .sam_factories import answer_all, build_sam_org, csrf, follow_up_of
-
-
-@pytest.fixture
-def sam_org(make_unit, make_user):
-    return build_sam_org(make_unit, make_user)
+from .sam_factories import answer_all, csrf, follow_up_of
 
 
 def start_form(org, unit="SN", **overrides):
@@ -41,7 +36,7 @@ def test_starting_a_round_gives_each_chef_one_follow_up(sam_org, client, auth):
     assert response.status_code == 302
     sam_round = db.session.scalars(select(SamRound)).one()
     assert response.headers["Location"].endswith(f"/sam/rundor/{sam_round.id}")
-    follow_ups = {f.chef.email: f for f in sam_round.follow_ups}
+    follow_ups = {f.manager.email: f for f in sam_round.follow_ups}
     assert set(follow_ups) == {
         "rebecka@example.org",
         "maria@example.org",
@@ -234,7 +229,7 @@ def test_a_chef_is_followed_up_once_a_year_across_rounds(sam_org):
 
     second = sam_org.start("FA")
 
-    assert maria.id not in {f.chef_id for f in second.follow_ups}
+    assert maria.id not in {f.manager_id for f in second.follow_ups}
     assert Role.MANAGER is maria.role
 
 
@@ -247,4 +242,4 @@ def test_only_people_who_may_answer_get_a_follow_up(sam_org):
 
     sam_round = sam_org.start()
 
-    assert elin.id not in {f.chef_id for f in sam_round.follow_ups}
+    assert elin.id not in {f.manager_id for f in sam_round.follow_ups}

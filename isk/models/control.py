@@ -8,7 +8,6 @@ follows up its own controls in its own report.
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -17,7 +16,7 @@ from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Integer, S
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .types import UTCDateTime, str_enum, utcnow
+from .types import LabelledEnum, UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
     from .plan import Action, Plan, Risk
@@ -25,90 +24,38 @@ if TYPE_CHECKING:
     from .user import User
 
 
-class ControlMethod(enum.StrEnum):
-    SAMPLE = "sample"
-    SURVEY = "survey"
-    DOCUMENT_REVIEW = "document_review"
-    CHECKLIST = "checklist"
-    CONTRACT = "contract"
-    REGISTER_ANALYSIS = "register_analysis"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return str(CONTROL_METHOD_LABELS[self])
+class ControlMethod(LabelledEnum):
+    SAMPLE = "sample", _l("Stickprov")
+    SURVEY = "survey", _l("Enkät/intervju")
+    DOCUMENT_REVIEW = "document_review", _l("Genomgång av dokumentation")
+    CHECKLIST = "checklist", _l("Uppföljning av checklistor")
+    CONTRACT = "contract", _l("Kontroll mot avtal")
+    REGISTER_ANALYSIS = "register_analysis", _l("Registeranalys")
+    OTHER = "other", _l("Annan")
 
 
-CONTROL_METHOD_LABELS = {
-    ControlMethod.SAMPLE: _l("Stickprov"),
-    ControlMethod.SURVEY: _l("Enkät/intervju"),
-    ControlMethod.DOCUMENT_REVIEW: _l("Genomgång av dokumentation"),
-    ControlMethod.CHECKLIST: _l("Uppföljning av checklistor"),
-    ControlMethod.CONTRACT: _l("Kontroll mot avtal"),
-    ControlMethod.REGISTER_ANALYSIS: _l("Registeranalys"),
-    ControlMethod.OTHER: _l("Annan"),
-}
-
-
-class ScheduleKind(enum.StrEnum):
+class ScheduleKind(LabelledEnum):
     """When in the plan's year a control is to be done (see services/periods.py)."""
 
-    MONTH = "month"
-    TERTIAL = "tertial"
-    INTERIM = "interim"
-    ANNUAL = "annual"
-    DATE = "date"
-
-    @property
-    def label(self) -> str:
-        return str(SCHEDULE_KIND_LABELS[self])
+    MONTH = "month", _l("Månad")
+    TERTIAL = "tertial", _l("Tertial")
+    INTERIM = "interim", _l("Delår")
+    ANNUAL = "annual", _l("Helår")
+    DATE = "date", _l("Datum")
 
 
-SCHEDULE_KIND_LABELS = {
-    ScheduleKind.MONTH: _l("Månad"),
-    ScheduleKind.TERTIAL: _l("Tertial"),
-    ScheduleKind.INTERIM: _l("Delår"),
-    ScheduleKind.ANNUAL: _l("Helår"),
-    ScheduleKind.DATE: _l("Datum"),
-}
+class ResultStatus(LabelledEnum):
+    NO_FINDINGS = "no_findings", _l("Inga brister")
+    FINDINGS = "findings", _l("Brister identifierade")
+    NOT_PERFORMED = "not_performed", _l("Ej utfört")
+    NOT_APPLICABLE = "not_applicable", _l("Ej tillämpligt")
 
 
-class ResultStatus(enum.StrEnum):
-    NO_FINDINGS = "no_findings"
-    FINDINGS = "findings"
-    NOT_PERFORMED = "not_performed"
-    NOT_APPLICABLE = "not_applicable"
-
-    @property
-    def label(self) -> str:
-        return str(RESULT_STATUS_LABELS[self])
-
-
-RESULT_STATUS_LABELS = {
-    ResultStatus.NO_FINDINGS: _l("Inga brister"),
-    ResultStatus.FINDINGS: _l("Brister identifierade"),
-    ResultStatus.NOT_PERFORMED: _l("Ej utfört"),
-    ResultStatus.NOT_APPLICABLE: _l("Ej tillämpligt"),
-}
-
-
-class FollowUp(enum.StrEnum):
-    PLAN_MADE = "plan_made"
-    ACTIONS_TAKEN = "actions_taken"
-    IN_PROGRESS = "in_progress"
-    NOT_APPLICABLE = "not_applicable"
-
-    @property
-    def label(self) -> str:
-        return str(FOLLOW_UP_LABELS[self])
-
-
-FOLLOW_UP_LABELS = {
-    FollowUp.PLAN_MADE: _l("Åtgärdsplan upprättad"),
-    FollowUp.ACTIONS_TAKEN: _l("Åtgärder vidtagna"),
-    FollowUp.IN_PROGRESS: _l("Åtgärdas"),
-    FollowUp.NOT_APPLICABLE: _l("Ej tillämpligt"),
-}
+class FollowUp(LabelledEnum):
+    PLAN_MADE = "plan_made", _l("Åtgärdsplan upprättad")
+    ACTIONS_TAKEN = "actions_taken", _l("Åtgärder vidtagna")
+    IN_PROGRESS = "in_progress", _l("Åtgärdas")
+    NOT_APPLICABLE = "not_applicable", _l("Ej tillämpligt")
 
 
 class Control(db.Model):

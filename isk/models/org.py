@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -11,35 +10,22 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .types import UTCDateTime, str_enum, utcnow
+from .types import LabelledEnum, UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
     from .plan import Plan
 
 
-class OrgUnitKind(enum.StrEnum):
-    REGION = "region"
-    NAMND = "namnd"
-    FORVALTNING = "forvaltning"
-    OMRADE = "omrade"
-    ENHET = "enhet"
-
-    @property
-    def label(self) -> str:
-        return str(ORG_UNIT_KIND_LABELS[self])
+class OrgUnitKind(LabelledEnum):
+    REGION = "region", _l("Region")
+    NAMND = "namnd", _l("Nämnd")
+    FORVALTNING = "forvaltning", _l("Förvaltning")
+    OMRADE = "omrade", _l("Område")
+    ENHET = "enhet", _l("Enhet")
 
     @property
     def depth(self) -> int:
         return list(OrgUnitKind).index(self)
-
-
-ORG_UNIT_KIND_LABELS = {
-    OrgUnitKind.REGION: _l("Region"),
-    OrgUnitKind.NAMND: _l("Nämnd"),
-    OrgUnitKind.FORVALTNING: _l("Förvaltning"),
-    OrgUnitKind.OMRADE: _l("Område"),
-    OrgUnitKind.ENHET: _l("Enhet"),
-}
 
 
 class OrgUnit(db.Model):

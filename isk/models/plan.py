@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import uuid
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -17,13 +16,16 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    exists,
+    func,
+    select,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..extensions import db
-from .types import UTCDateTime, str_enum, utcnow
+from .types import LabelledEnum, UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
     from .org import OrgUnit
@@ -34,97 +36,41 @@ def new_lineage_key() -> str:
     return uuid.uuid4().hex
 
 
-class PlanStatus(enum.StrEnum):
-    DRAFT = "draft"
-    ADOPTED = "adopted"
-    CLOSED = "closed"
-
-    @property
-    def label(self) -> str:
-        return str(PLAN_STATUS_LABELS[self])
+class PlanStatus(LabelledEnum):
+    DRAFT = "draft", _l("Utkast")
+    ADOPTED = "adopted", _l("Fastställd")
+    CLOSED = "closed", _l("Avslutad")
 
 
-PLAN_STATUS_LABELS = {
-    PlanStatus.DRAFT: _l("Utkast"),
-    PlanStatus.ADOPTED: _l("Fastställd"),
-    PlanStatus.CLOSED: _l("Avslutad"),
-}
+class ActionStatus(LabelledEnum):
+    PLANNED = "planned", _l("Planerad")
+    IN_PROGRESS = "in_progress", _l("Pågår")
+    DONE = "done", _l("Genomförd")
+    NOT_DONE = "not_done", _l("Ej genomförd")
 
 
-class ActionStatus(enum.StrEnum):
-    PLANNED = "planned"
-    IN_PROGRESS = "in_progress"
-    DONE = "done"
-    NOT_DONE = "not_done"
-
-    @property
-    def label(self) -> str:
-        return str(ACTION_STATUS_LABELS[self])
-
-
-ACTION_STATUS_LABELS = {
-    ActionStatus.PLANNED: _l("Planerad"),
-    ActionStatus.IN_PROGRESS: _l("Pågår"),
-    ActionStatus.DONE: _l("Genomförd"),
-    ActionStatus.NOT_DONE: _l("Ej genomförd"),
-}
-
-
-class RiskTreatment(enum.StrEnum):
+class RiskTreatment(LabelledEnum):
     """How the risk is handled: acted on with åtgärder, or accepted as it is."""
 
-    MITIGATE = "mitigate"
-    ACCEPT = "accept"
-
-    @property
-    def label(self) -> str:
-        return str(RISK_TREATMENT_LABELS[self])
+    MITIGATE = "mitigate", _l("Ska åtgärdas")
+    ACCEPT = "accept", _l("Accepteras")
 
 
-RISK_TREATMENT_LABELS = {
-    RiskTreatment.MITIGATE: _l("Ska åtgärdas"),
-    RiskTreatment.ACCEPT: _l("Accepteras"),
-}
-
-
-class SecurityAspect(enum.StrEnum):
+class SecurityAspect(LabelledEnum):
     """What an information security risk (criterion e) threatens."""
 
-    CONFIDENTIALITY = "confidentiality"
-    INTEGRITY = "integrity"
-    AVAILABILITY = "availability"
-    TRACEABILITY = "traceability"
-
-    @property
-    def label(self) -> str:
-        return str(SECURITY_ASPECT_LABELS[self])
+    CONFIDENTIALITY = "confidentiality", _l("konfidentialitet")
+    INTEGRITY = "integrity", _l("riktighet")
+    AVAILABILITY = "availability", _l("tillgänglighet")
+    TRACEABILITY = "traceability", _l("spårbarhet")
 
 
-SECURITY_ASPECT_LABELS = {
-    SecurityAspect.CONFIDENTIALITY: _l("konfidentialitet"),
-    SecurityAspect.INTEGRITY: _l("riktighet"),
-    SecurityAspect.AVAILABILITY: _l("tillgänglighet"),
-    SecurityAspect.TRACEABILITY: _l("spårbarhet"),
-}
-
-
-class Criterion(enum.StrEnum):
+class Criterion(LabelledEnum):
     """The intern kontroll criteria a risk can threaten (DOMAIN.md: c, d, e)."""
 
-    C = "c"
-    D = "d"
-    E = "e"
-
-    @property
-    def label(self) -> str:
-        return str(CRITERION_LABELS[self])
-
-
-CRITERION_LABELS = {
-    Criterion.C: _l("c) Efterlevnad av styrande dokument, lagar, förordningar och avtal"),
-    Criterion.D: _l("d) Rättvisande redovisning och rapportering"),
-    Criterion.E: _l("e) Informationssäkerhet"),
-}
+    C = "c", _l("c) Efterlevnad av styrande dokument, lagar, förordningar och avtal")
+    D = "d", _l("d) Rättvisande redovisning och rapportering")
+    E = "e", _l("e) Informationssäkerhet")
 
 
 class Plan(db.Model):
@@ -161,6 +107,8 @@ class Plan(db.Model):
     )
 
     __mapper_args__ = {"version_id_col": version_id}
+
+    # `latest_revision` and `has_next_year` are column properties: see the end of this module.
 
     @property
     def is_region_plan(self) -> bool:
@@ -363,3 +311,23 @@ class PlanRevision(db.Model):
 
     plan: Mapped[Plan] = relationship(back_populates="revisions")
     created_by: Mapped[User | None] = relationship()
+
+
+# Read with the plan (see services/plans/reading.py) so the plan page needs no query of its
+# own for them: the newest version's number, and whether next year's plan exists.
+_next_year = Plan.__table__.alias("next_year_plan")
+Plan.latest_revision = column_property(
+    select(func.max(PlanRevision.number))
+    .where(PlanRevision.plan_id == Plan.id)
+    .correlate_except(PlanRevision)
+    .scalar_subquery(),
+    deferred=True,
+)
+Plan.has_next_year = column_property(
+    exists().where(
+        _next_year.c.org_unit_id == Plan.org_unit_id,
+        _next_year.c.year == Plan.year + 1,
+        _next_year.c.archived_at.is_(None),
+    ),
+    deferred=True,
+)

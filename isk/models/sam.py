@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
@@ -19,39 +18,29 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .org import OrgUnit
-from .types import UTCDateTime, str_enum, utcnow
+from .types import LabelledEnum, UTCDateTime, str_enum, utcnow
 from .user import User
 
 
-class RoundStatus(enum.StrEnum):
-    OPEN = "open"
-    CLOSED = "closed"
-
-    @property
-    def label(self) -> str:
-        return str(ROUND_STATUS_LABELS[self])
+class RoundStatus(LabelledEnum):
+    OPEN = "open", _l("Pågår")
+    CLOSED = "closed", _l("Avslutad")
 
 
-ROUND_STATUS_LABELS = {
-    RoundStatus.OPEN: _l("Pågår"),
-    RoundStatus.CLOSED: _l("Avslutad"),
-}
-
-
-class FollowUpStatus(enum.StrEnum):
-    NOT_STARTED = "not_started"
-    ANSWERED = "answered"
-    ACKNOWLEDGED = "acknowledged"
-    CONFIRMED = "confirmed"
-    SENT_BACK = "sent_back"
-
-    @property
-    def label(self) -> str:
-        return str(FOLLOW_UP_STATUS_LABELS[self])
+class FollowUpStatus(LabelledEnum):
+    NOT_STARTED = "not_started", _l("Ej påbörjad")
+    ANSWERED = "answered", _l("Besvarad")
+    ACKNOWLEDGED = "acknowledged", _l("Kvitterad")
+    CONFIRMED = "confirmed", _l("Avstämd")
+    SENT_BACK = "sent_back", _l("Återsänd")
 
     @property
     def is_answered(self) -> bool:
         return self is not FollowUpStatus.NOT_STARTED
+
+    @property
+    def is_sent_back(self) -> bool:
+        return self is FollowUpStatus.SENT_BACK
 
     @property
     def is_acknowledged(self) -> bool:
@@ -59,45 +48,15 @@ class FollowUpStatus(enum.StrEnum):
         return self in (FollowUpStatus.ACKNOWLEDGED, FollowUpStatus.CONFIRMED)
 
 
-FOLLOW_UP_STATUS_LABELS = {
-    FollowUpStatus.NOT_STARTED: _l("Ej påbörjad"),
-    FollowUpStatus.ANSWERED: _l("Besvarad"),
-    FollowUpStatus.ACKNOWLEDGED: _l("Kvitterad"),
-    FollowUpStatus.CONFIRMED: _l("Avstämd"),
-    FollowUpStatus.SENT_BACK: _l("Återsänd"),
-}
+class AnswerValue(LabelledEnum):
+    YES = "yes", _l("Ja")
+    PARTLY = "partly", _l("Delvis")
+    NO = "no", _l("Nej")
 
 
-class AnswerValue(enum.StrEnum):
-    YES = "yes"
-    PARTLY = "partly"
-    NO = "no"
-
-    @property
-    def label(self) -> str:
-        return str(ANSWER_VALUE_LABELS[self])
-
-
-ANSWER_VALUE_LABELS = {
-    AnswerValue.YES: _l("Ja"),
-    AnswerValue.PARTLY: _l("Delvis"),
-    AnswerValue.NO: _l("Nej"),
-}
-
-
-class ReminderKind(enum.StrEnum):
-    DUE = "due"
-    OVERDUE = "overdue"
-
-    @property
-    def label(self) -> str:
-        return str(REMINDER_KIND_LABELS[self])
-
-
-REMINDER_KIND_LABELS = {
-    ReminderKind.DUE: _l("Påminnelse före sista dag"),
-    ReminderKind.OVERDUE: _l("Påminnelse om försenad uppföljning"),
-}
+class ReminderKind(LabelledEnum):
+    DUE = "due", _l("Påminnelse före sista dag")
+    OVERDUE = "overdue", _l("Påminnelse om försenad uppföljning")
 
 
 class ManagerAssignment(db.Model):
@@ -117,8 +76,9 @@ class ManagerAssignment(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), unique=True)
-    delegating_manager_id: Mapped[int | None] = mapped_column(
-        ForeignKey("sam_manager_assignment.id"), index=True
+    # The fördelande chef's own assignment (the column keeps its first name).
+    delegating_assignment_id: Mapped[int | None] = mapped_column(
+        "delegating_manager_id", ForeignKey("sam_manager_assignment.id"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
@@ -126,11 +86,11 @@ class ManagerAssignment(db.Model):
     version_id: Mapped[int] = mapped_column(Integer, default=1)
 
     user: Mapped[User] = relationship()
-    delegating_manager: Mapped[ManagerAssignment | None] = relationship(
+    delegating_assignment: Mapped[ManagerAssignment | None] = relationship(
         remote_side=[id], back_populates="delegated_to"
     )
     delegated_to: Mapped[list[ManagerAssignment]] = relationship(
-        back_populates="delegating_manager"
+        back_populates="delegating_assignment"
     )
     units: Mapped[list[ManagerUnit]] = relationship(
         back_populates="assignment", order_by="ManagerUnit.id"
@@ -146,7 +106,7 @@ class ManagerAssignment(db.Model):
         )
 
     def __repr__(self) -> str:
-        return f"<ManagerAssignment user={self.user_id} by={self.delegating_manager_id}>"
+        return f"<ManagerAssignment user={self.user_id} by={self.delegating_assignment_id}>"
 
 
 class ManagerUnit(db.Model):
@@ -254,7 +214,8 @@ class SamFollowUp(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("sam_round.id"), index=True)
-    chef_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # The chef followed up (the column keeps its first name, chef_id).
+    manager_id: Mapped[int] = mapped_column("chef_id", ForeignKey("user_account.id"), index=True)
     delegating_manager_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id"), index=True
     )
@@ -276,7 +237,7 @@ class SamFollowUp(db.Model):
     version_id: Mapped[int] = mapped_column(Integer, default=1)
 
     round: Mapped[SamRound] = relationship(back_populates="follow_ups")
-    chef: Mapped[User] = relationship(foreign_keys=[chef_id])
+    manager: Mapped[User] = relationship(foreign_keys=[manager_id])
     delegating_manager: Mapped[User | None] = relationship(foreign_keys=[delegating_manager_id])
     org_unit: Mapped[OrgUnit] = relationship()
     acknowledged_by: Mapped[User | None] = relationship(foreign_keys=[acknowledged_by_id])
@@ -303,7 +264,7 @@ class SamFollowUp(db.Model):
         return self.round.is_open and not self.status.is_acknowledged and self.due_on < today
 
     def __repr__(self) -> str:
-        return f"<SamFollowUp round={self.round_id} chef={self.chef_id} {self.status.value}>"
+        return f"<SamFollowUp round={self.round_id} manager={self.manager_id} {self.status.value}>"
 
 
 class SamAnswer(db.Model):

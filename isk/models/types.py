@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import DateTime, Enum, TypeDecorator
 from sqlalchemy.engine import Dialect
@@ -45,3 +46,23 @@ def str_enum(enum_class: type[enum.Enum], name: str) -> Enum:
         values_callable=lambda members: [member.value for member in members],
         validate_strings=True,
     )
+
+
+class LabelledEnum(enum.StrEnum):
+    """A status or kind stored as its value, shown by its label: `DRAFT = "draft", _l("Utkast")`.
+
+    The value is what the database keeps (and its CHECK constraint allows); the label is the
+    lazily translated text the UI shows.
+    """
+
+    _label: Any
+
+    def __new__(cls, value: str, label: Any = None) -> LabelledEnum:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member._label = label if label is not None else value
+        return member
+
+    @property
+    def label(self) -> str:
+        return str(self._label)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -12,30 +11,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .org import OrgUnit
-from .types import UTCDateTime, str_enum, utcnow
+from .types import LabelledEnum, UTCDateTime, str_enum, utcnow
 
 
-class Role(enum.StrEnum):
-    ADMIN = "admin"
-    CONTROLLER = "controller"
-    MANAGER = "manager"
-    READER = "reader"
-    AUDITOR = "auditor"
-    HR = "hr"
+class Role(LabelledEnum):
+    ADMIN = "admin", _l("Systemförvaltare")
+    CONTROLLER = "controller", _l("Internkontrollant")
+    MANAGER = "manager", _l("Chef")
+    READER = "reader", _l("Läsare")
+    AUDITOR = "auditor", _l("Revisor")
+    HR = "hr", _l("HR")
 
-    @property
-    def label(self) -> str:
-        return str(ROLE_LABELS[self])
-
-
-ROLE_LABELS = {
-    Role.ADMIN: _l("Systemförvaltare"),
-    Role.CONTROLLER: _l("Internkontrollant"),
-    Role.MANAGER: _l("Chef"),
-    Role.READER: _l("Läsare"),
-    Role.AUDITOR: _l("Revisor"),
-    Role.HR: _l("HR"),
-}
 
 # Roles whose scope is the whole region whatever unit they belong to (DOMAIN.md: who uses it).
 REGION_WIDE_ROLES = frozenset({Role.ADMIN, Role.AUDITOR})

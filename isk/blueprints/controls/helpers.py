@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask import abort
+from flask_login import current_user
 
 from ...extensions import db
 from ...models import Control, ControlResult, Plan, Sample
-from ...permissions import Permission
+from ...permissions import Permission, can
 from ...services import controls, plans
 from ..plans.helpers import plan_or_404
 
@@ -37,3 +38,8 @@ def result_or_404(control: Control, result_id: int) -> ControlResult:
     if result is None or result.control_id != control.id or result.archived_at is not None:
         abort(404)
     return result
+
+
+def may_record(plan: Plan) -> bool:
+    """May the current user record controls, results and stickprov on the plan now?"""
+    return can(current_user, Permission.RECORD_CONTROLS, plan) and controls.accepts_changes(plan)

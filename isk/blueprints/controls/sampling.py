@@ -7,20 +7,19 @@ from fractions import Fraction
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ...extensions import db
 from ...forms import EmptyForm, options
 from ...models import Control, ItemOutcome, Plan, Sample
-from ...permissions import Permission, access, can
+from ...permissions import Permission, access
 from ...services.sampling import samples, stats
 from ...services.sampling.population import MAX_FILE_BYTES, parse_amount
 from ..plans.helpers import plan_or_404
 from ..refusals import REFUSALS, show_refusal
 from . import bp
 from .forms import CalculatorForm, DrawForm, OutcomesForm, PopulationForm, ResultsUploadForm
-from .helpers import control_or_404, sample_or_404
+from .helpers import control_or_404, may_record, sample_or_404
 
 View = Response | str | tuple[str, int]
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -31,26 +30,9 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def size_from(form: CalculatorForm | DrawForm) -> stats.SampleSizeResult:
     """The sample size the form asks for; SamplingError with a Swedish message if it cannot."""
-    if form.size_method.data == "judgement":
-        return stats.judgement_size(form.size.data or 0, form.reason.data or "")
-    try:
-        risk = stats.parse_rate(form.risk.data or "5")
-        tolerable = stats.parse_rate(form.tolerable.data or "")
-        expected = stats.parse_rate(form.expected.data or "0")
-    except (stats.SamplingError, ValueError) as error:
-        raise stats.SamplingError(
-            str(error) or _("Skriv frekvenserna som procent, till exempel 5 %.")
-        ) from error
-    return stats.sample_size(risk, tolerable, expected)
-
-
-def size_text(result: stats.SampleSizeResult) -> str:
-    """The same sentence the CLI prints."""
-    if result.tolerated_deviations is None:
-        return _("Urvalsstorlek: %(size)s poster, bestämd efter bedömning. Motivering: "
-                 "%(reason)s", size=result.size, reason=result.reason)
-    return _("Urvalsstorlek: %(size)s poster. Tolererade avvikelser: %(deviations)s.",
-             size=result.size, deviations=result.tolerated_deviations)
+    return stats.size_from_inputs(form.size_method.data, risk=form.risk.data,
+                                  tolerable=form.tolerable.data, expected=form.expected.data,
+                                  size=form.size.data, reason=form.reason.data)
 
 
 @bp.route("/stickprovsstorlek")
@@ -65,7 +47,7 @@ def calculator() -> View:
             error = str(refused)
     status = 400 if error else 200
     return render_template("controls/calculator.html", form=form, result=result, error=error,
-                           text=size_text(result) if result else None), status
+                           text=stats.size_sentence(result) if result else None), status
 
 
 # --- population and draw ------------------------------------------------------------------------
@@ -140,7 +122,7 @@ def draw(plan_id: int, control_id: int, checksum: str) -> View:
                 threshold=threshold[0] if threshold else None,
                 seed=form.seed.data,
             )
-            risk = stats.parse_rate(form.risk.data or "5")
+            risk = stats.parse_rate(form.risk.data) if form.risk.data else stats.DEFAULT_RISK
             tolerable = (stats.parse_rate(form.tolerable.data)
                          if form.tolerable.data else None)
             sample = samples.draw_for_control(control, population, size, choices, risk,
@@ -173,7 +155,7 @@ def _sample_page(plan: Plan, control: Control, sample: Sample, status: int = 200
         "controls/sample.html", plan=plan, control=control, sample=sample,
         state=samples.status_of(sample), outcomes_form=outcomes_form, upload_form=upload_form,
         redraw_form=EmptyForm(),
-        can_record=can(current_user, Permission.RECORD_CONTROLS, plan),
+        can_record=may_record(plan),
         fraction=Fraction, rate_text=stats.rate_text, format_percent=stats.format_percent,
         ItemOutcome=ItemOutcome,
     ), status

@@ -23,7 +23,7 @@ from ...models import (
     ScheduleKind,
     User,
 )
-from ...permissions import Permission, access, can, require
+from ...permissions import Permission, access, require
 from ...services import controls
 from ...services.controls import evidence, followup
 from ...services.controls.periods import Period, schedule_text
@@ -32,7 +32,7 @@ from ..plans.helpers import plan_or_404
 from ..refusals import REFUSALS, View, show_refusal, submit
 from . import bp
 from .forms import ControlForm, ResultForm
-from .helpers import control_or_404, plan_with_content_or_404, result_or_404
+from .helpers import control_or_404, may_record, plan_with_content_or_404, result_or_404
 
 PDF_TYPE = "application/pdf"
 
@@ -50,7 +50,7 @@ def index(plan_id: int) -> View:
     plan = plan_with_content_or_404(plan_id)
     return render_template(
         "controls/index.html", plan=plan, controls=controls.controls_of(plan),
-        can_record=can(current_user, Permission.RECORD_CONTROLS, plan),
+        can_record=may_record(plan),
         schedule_text=schedule_text, periods=list(Period), archive_form=EmptyForm(),
     )
 
@@ -160,7 +160,7 @@ def show(plan_id: int, control_id: int) -> View:
     control = control_or_404(plan, control_id)
     return render_template(
         "controls/show.html", plan=plan, control=control, schedule_text=schedule_text,
-        can_record=can(current_user, Permission.RECORD_CONTROLS, plan), action_form=EmptyForm(),
+        can_record=may_record(plan), action_form=EmptyForm(),
     )
 
 

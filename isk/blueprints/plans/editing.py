@@ -8,26 +8,18 @@ from typing import Any
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import SelectChoice
 
-from ...extensions import db
 from ...forms import options
 from ...models import (
     Action,
-    ActionStatus,
-    Criterion,
-    OrgUnit,
     Plan,
     PlanStatus,
     ProcessArea,
     Risk,
-    RiskTreatment,
-    SecurityAspect,
-    User,
 )
 from ...permissions import Permission, access
-from ...services import plans
+from ...services import org, plans
 from ..refusals import View, submit
 from . import bp
 from .forms import ActionForm, ArchiveForm, AreaForm, RiskForm
@@ -116,56 +108,29 @@ def archive_area(plan_id: int, area_id: int) -> View:
 
 
 def _owner_choices(plan: Plan) -> list[SelectChoice]:
-    people = db.session.scalars(
-        select(User).join(User.org_unit)
-        .where(OrgUnit.path.startswith(plan.org_unit.path), User.archived_at.is_(None))
-        .order_by(User.name)
-    ).all()
-    people_choices = ((u.id, f"{u.name} ({u.role.label})") for u in people)
-    return options([(0, _("Ingen angiven")), *people_choices])
+    people = ((u.id, f"{u.name} ({u.role.label})") for u in org.people_in(plan.org_unit))
+    return options([(0, _("Ingen angiven")), *people])
 
 
 def _risk_form(plan: Plan, risk: Risk | None = None) -> RiskForm:
+    """The risk form; opened on a risk, its fields start from what the risk says."""
     form = RiskForm(obj=None)
     form.area.choices = options((a.id, a.name) for a in plans.live(plan.process_areas))
-    form.owner.choices = _owner_choices(plan)
+    form.owner_id.choices = _owner_choices(plan)
     if request.method == "GET":
         if risk is not None:
             form.area.data = risk.process_area_id
-            form.text.data = risk.text
-            form.criteria.data = [c.value for c in risk.criteria]
-            form.aspects.data = [a.value for a in risk.aspects]
-            form.likelihood.data = str(risk.likelihood or "")
-            form.consequence.data = str(risk.consequence or "")
-            form.treatment.data = risk.treatment.value
-            form.accepted_by.data = risk.accepted_by
-            form.accepted_on.data = risk.accepted_on
-            form.acceptance_reason.data = risk.acceptance_reason
-            form.source.data = risk.source
-            form.owner.data = risk.owner_id or 0
             form.version.data = risk.version_id
+            for name, value in plans.RiskContent.of(risk).values().items():
+                form[name].data = value
         else:
-            area_id = request.args.get("verksamhet", type=int)
-            if area_id:
-                form.area.data = area_id
+            form.area.data = request.args.get("verksamhet", type=int)
     return form
 
 
-def _risk_data(form: RiskForm) -> plans.RiskData:
-    owner = db.session.get(User, form.owner.data) if form.owner.data else None
-    return plans.RiskData(
-        text=form.text.data or "",
-        criteria={Criterion(c) for c in form.criteria.data or []},
-        aspects={SecurityAspect(a) for a in form.aspects.data or []},
-        likelihood=int(form.likelihood.data) if form.likelihood.data else None,
-        consequence=int(form.consequence.data) if form.consequence.data else None,
-        treatment=RiskTreatment(form.treatment.data or RiskTreatment.MITIGATE.value),
-        accepted_by=form.accepted_by.data,
-        accepted_on=form.accepted_on.data,
-        acceptance_reason=form.acceptance_reason.data,
-        source=form.source.data,
-        owner=owner,
-    )
+def _risk_content(form: RiskForm) -> plans.RiskContent:
+    return plans.RiskContent(**{name: form[name].data
+                                for name in plans.RiskContent.field_names()})
 
 
 @bp.route("/<int:plan_id>/risker/ny", methods=["GET", "POST"])
@@ -178,7 +143,7 @@ def new_risk(plan_id: int) -> View:
         return redirect(url_for("plans.new_area", plan_id=plan.id))
 
     def change() -> str:
-        risk = plans.create_risk(area_or_404(plan, form.area.data), _risk_data(form),
+        risk = plans.create_risk(area_or_404(plan, form.area.data), _risk_content(form),
                                  form.reason.data)
         return f"risk-{risk.id}"
 
@@ -193,7 +158,7 @@ def edit_risk(plan_id: int, risk_id: int) -> View:
     form = _risk_form(plan, risk)
 
     def change() -> str:
-        plans.update_risk(risk, _risk_data(form), area_or_404(plan, form.area.data),
+        plans.update_risk(risk, _risk_content(form), area_or_404(plan, form.area.data),
                           form.expected_version(), form.reason.data)
         return f"risk-{risk.id}"
 
@@ -222,11 +187,9 @@ def restore_risk(plan_id: int, risk_id: int) -> View:
 # --- åtgärder ------------------------------------------------------------------------------
 
 
-def _action_data(form: ActionForm) -> plans.ActionData:
-    return plans.ActionData(
-        text=form.text.data or "", responsible=form.responsible.data,
-        due_date=form.due_date.data, status=ActionStatus(form.status.data),
-    )
+def _action_content(form: ActionForm) -> plans.ActionContent:
+    return plans.ActionContent(**{name: form[name].data
+                                  for name in plans.ActionContent.field_names()})
 
 
 @bp.route("/<int:plan_id>/risker/<int:risk_id>/atgarder/ny", methods=["GET", "POST"])
@@ -237,7 +200,7 @@ def new_action(plan_id: int, risk_id: int) -> View:
     form = ActionForm()
 
     def change() -> str:
-        plans.create_action(risk, _action_data(form), form.reason.data)
+        plans.create_action(risk, _action_content(form), form.reason.data)
         return f"risk-{risk.id}"
 
     return _submit(form, change, _("Åtgärden är tillagd."), "plans/action_form.html",
@@ -251,11 +214,10 @@ def edit_action(plan_id: int, action_id: int) -> View:
     action = action_or_404(plan, action_id)
     form = ActionForm(obj=action if request.method == "GET" else None)
     if request.method == "GET":
-        form.status.data = action.status.value
         form.version.data = action.version_id
 
     def change() -> str:
-        plans.update_action(action, _action_data(form), form.expected_version(),
+        plans.update_action(action, _action_content(form), form.expected_version(),
                             form.reason.data)
         return f"risk-{action.risk_id}"
 

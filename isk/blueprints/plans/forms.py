@@ -25,6 +25,13 @@ from ...models import ActionStatus, Criterion, RiskTreatment, SecurityAspect
 SCALE = options([("", _l("Ej bedömd")), *((str(n), str(n)) for n in range(1, 5))])
 
 
+def optional_int(value: object) -> int | None:
+    """A select's value as a number; the empty choice ("", or 0 for "none chosen") is None."""
+    if value in (None, "", "0", 0):
+        return None
+    return int(value)  # type: ignore[call-overload]
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -82,14 +89,18 @@ class RiskForm(ReasonMixin, VersionMixin, FlaskForm):
     criteria = MultiCheckboxField(
         _l("Kriterier"),
         choices=options((c.value, c.label) for c in Criterion),
+        coerce=Criterion,
         description=_l("Minst ett. Vilka krav på intern kontroll hotas om händelsen inträffar?"),
     )
     aspects = MultiCheckboxField(
         _l("Vad hotas (vid kriterium e)"),
         choices=options((a.value, a.label) for a in SecurityAspect),
+        coerce=SecurityAspect,
     )
-    likelihood = SelectField(_l("Sannolikhet (1-4)"), choices=SCALE, validators=[Optional()])
-    consequence = SelectField(_l("Konsekvens (1-4)"), choices=SCALE, validators=[Optional()])
+    likelihood = SelectField(_l("Sannolikhet (1-4)"), choices=SCALE, coerce=optional_int,
+                             validators=[Optional()])
+    consequence = SelectField(_l("Konsekvens (1-4)"), choices=SCALE, coerce=optional_int,
+                              validators=[Optional()])
     treatment = RadioField(
         _l("Hantering"),
         choices=options([
@@ -97,6 +108,7 @@ class RiskForm(ReasonMixin, VersionMixin, FlaskForm):
             (RiskTreatment.ACCEPT.value, _l("Accepteras – ingen åtgärd")),
         ]),
         default=RiskTreatment.MITIGATE.value,
+        coerce=RiskTreatment,
     )
     accepted_by = StringField(_l("Beslutad av"), validators=[Optional(), Length(max=200)],
                               description=_l("Vid accepterad risk: vem som beslutade."))
@@ -108,7 +120,7 @@ class RiskForm(ReasonMixin, VersionMixin, FlaskForm):
         description=_l("Till exempel ”Revisionsrapport 19RS3049” eller risk- och "
                        "väsentlighetsanalys."),
     )
-    owner = SelectField(_l("Riskägare"), coerce=int, validators=[Optional()])
+    owner_id = SelectField(_l("Riskägare"), coerce=optional_int, validators=[Optional()])
     submit = SubmitField(_l("Spara risk"))
 
 
@@ -120,7 +132,8 @@ class ActionForm(ReasonMixin, VersionMixin, FlaskForm):
     )
     responsible = StringField(_l("Ansvarig"), validators=[Optional(), Length(max=200)])
     due_date = DateField(_l("Klar senast"), validators=[Optional()])
-    status = SelectField(_l("Status"), choices=options((s.value, s.label) for s in ActionStatus))
+    status = SelectField(_l("Status"), choices=options((s.value, s.label) for s in ActionStatus),
+                         coerce=ActionStatus)
     submit = SubmitField(_l("Spara åtgärd"))
 
 

@@ -16,8 +16,7 @@ from ...services.plans.document import (
     build_document,
     table_rows,
 )
-
-SCALE = (1, 2, 3, 4)
+from ...services.plans.matrix import MatrixCell, build_matrix
 
 
 @dataclass
@@ -61,28 +60,6 @@ class Filters:
 
 
 @dataclass
-class MatrixCell:
-    likelihood: int
-    consequence: int
-    count: int
-
-    @property
-    def score(self) -> int:
-        return self.likelihood * self.consequence
-
-    @property
-    def level(self) -> str:
-        """Colour band: 1-3 low, 4-6 medium, 8-9 high, 12-16 very high."""
-        if self.score >= 12:
-            return "very-high"
-        if self.score >= 8:
-            return "high"
-        if self.score >= 4:
-            return "medium"
-        return "low"
-
-
-@dataclass
 class PlanPage:
     document: PlanDocument
     rows: list[TableRow]
@@ -97,6 +74,8 @@ class PlanPage:
     can_edit: bool
     can_edit_region: bool
     can_adopt: bool
+    offers: frozenset[str]  # what the user may do to the plan now: "edit" and the transitions
+    needs_reason: bool
     total_risks: int
     revision_count: int
     shown_risks: int
@@ -108,24 +87,18 @@ def build(plan: Plan, args: Mapping[str, str], user: User) -> PlanPage:
     document = build_document(plan, region_plan)
     filters = Filters.from_args(args)
     risks = document.risks()
-    counts: dict[tuple[int, int], int] = {}
-    for risk in risks:
-        if risk.likelihood and risk.consequence:
-            key = (risk.likelihood, risk.consequence)
-            counts[key] = counts.get(key, 0) + 1
-    matrix = [[MatrixCell(likelihood, consequence, counts.get((likelihood, consequence), 0))
-               for likelihood in SCALE] for consequence in reversed(SCALE)]
     shown = [DocArea(area.name, [r for r in area.risks if filters.keeps(area, r)], area.id)
              for area in document.areas]
     can_edit = can(user, Permission.EDIT_PLAN, plan)
+    can_adopt = can(user, Permission.ADOPT_PLAN, plan)
     can_edit_region = region_plan is not None and can(user, Permission.EDIT_PLAN, region_plan)
-    editable = ({plan.id} if can_edit else set()) | (
-        {region_plan.id} if can_edit_region and region_plan else set())
+    editable = {p.id for p, may in ((plan, can_edit), (region_plan, can_edit_region))
+                if p is not None and may and plans.accepts_changes(p)}
     return PlanPage(
         document=document,
         rows=table_rows(shown),
         filters=filters,
-        matrix=matrix,
+        matrix=build_matrix(risks),
         unassessed=sum(1 for r in risks if r.risk_score is None),
         unhandled=[r for r in risks if r.unhandled],
         own_areas=[(area, len(plans.live(area.risks))) for area in plans.live(plan.process_areas)],
@@ -135,9 +108,24 @@ def build(plan: Plan, args: Mapping[str, str], user: User) -> PlanPage:
         region_plan=region_plan,
         can_edit=can_edit,
         can_edit_region=can_edit_region,
-        can_adopt=can(user, Permission.ADOPT_PLAN, plan),
+        can_adopt=can_adopt,
+        offers=_offers(plan, can_edit, can_adopt),
+        needs_reason=plans.needs_reason(plan),
         total_risks=len(risks),
-        revision_count=plans.latest_revision_number(plan) or 0,
+        revision_count=plan.latest_revision or 0,
         shown_risks=sum(len(a.risks) for a in shown),
         editable_plan_ids=editable,
     )
+
+
+# Who may take each step: adopting and closing are decisions; the rest is editing work.
+DECIDES = frozenset({plans.Transition.ADOPT, plans.Transition.CLOSE})
+
+
+def _offers(plan: Plan, can_edit: bool, can_adopt: bool) -> frozenset[str]:
+    """The steps this user may take on the plan now: permission and status both allow them."""
+    offers = {str(t) for t in plans.allowed_transitions(plan)
+              if (can_adopt if t in DECIDES else can_edit)}
+    if can_edit and plans.accepts_changes(plan):
+        offers.add("edit")
+    return frozenset(offers)

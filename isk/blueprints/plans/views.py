@@ -46,7 +46,7 @@ def new() -> BaseResponse | str | tuple[str, int]:
              if can(current_user, Permission.EDIT_PLAN, u)]
     form.org_unit.choices = options((u.id, f"{u.name} ({u.kind.label.lower()})") for u in units)
     if request.method == "GET":
-        form.year.data = utcnow().year + 1
+        form.year.data = plans.next_plan_year()
     if form.validate_on_submit():
         unit = db.session.get(OrgUnit, form.org_unit.data) or abort(400)
         require(Permission.EDIT_PLAN, unit)
@@ -65,11 +65,13 @@ def new() -> BaseResponse | str | tuple[str, int]:
 @bp.route("/<int:plan_id>/faststall", methods=["GET", "POST"])
 @access(Permission.ADOPT_PLAN)
 def adopt(plan_id: int) -> BaseResponse | str | tuple[str, int]:
-    plan = plan_or_404(plan_id, Permission.ADOPT_PLAN)
+    plan = plans.load_plan_for_display(plan_id) or abort(404)
+    require(Permission.ADOPT_PLAN, plan)
     form = AdoptForm()
     if request.method == "GET":
         form.fingerprint.data = plans.content_fingerprint(plan)
-    pending = plans.unhandled_risks(plan)
+    # What the page lists, read before any refusal rolls the session back.
+    pending = [risk for risk in plans.document_for(plan).risks() if risk.unhandled]
     if form.validate_on_submit():
         try:
             plans.adopt_plan(plan, form.adopted_on.data, form.paragraph.data,

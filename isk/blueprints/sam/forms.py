@@ -185,6 +185,9 @@ class ManagerForm(FlaskForm):
         _l("Fördelande chef"),
         coerce=int,
         description=_l("Chefen som har fördelat arbetsmiljöuppgifterna. Tom för kedjans topp."),
+        # The choices leave out the chefs below this one; a choice made on a page that the
+        # chain has since changed under is refused by the service, which says why.
+        validate_choice=False,
     )
     submit = SubmitField(_l("Spara"))
 

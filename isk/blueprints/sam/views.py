@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -75,9 +74,8 @@ def start_round() -> Response | tuple[str, int] | str:
     form = forms.StartRoundForm()
     form.org_unit.choices = unit_choices(units)
     if request.method == "GET":
-        today = clock.today()
-        form.year.data = today.year
-        form.due_on.data = today + timedelta(days=30)
+        form.year.data = clock.today().year
+        form.due_on.data = sam.default_due_date()
         form.questions.data = "\n".join(str(q) for q in sam.DEFAULT_QUESTIONS)
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
@@ -379,16 +377,16 @@ def managers() -> tuple[str, int]:
 def manager_form(assignment: Any = None) -> forms.ManagerForm:
     form = forms.ManagerForm()
     chain = sam.chain()
-    form.user.choices = [(u.id, f"{u.name} ({u.email})") for u in sam.possible_chefs(assignment)]
+    form.user.choices = [(u.id, f"{u.name} ({u.email})") for u in sam.possible_managers(assignment)]
     form.units.choices = unit_choices(org.all_units())
     form.delegating.choices = [(0, _("Ingen (kedjans topp)"))] + [
-        (a.id, a.user.name) for a in chain if assignment is None or a.id != assignment.id
+        (a.id, a.user.name) for a in sam.possible_delegating(assignment, chain)
     ]
     if request.method == "GET" and assignment is not None:
         form.version.data = assignment.version_id
         form.user.data = assignment.user_id
         form.units.data = [unit.id for unit in assignment.live_units]
-        form.delegating.data = assignment.delegating_manager_id or 0
+        form.delegating.data = assignment.delegating_assignment_id or 0
     return form
 
 
@@ -416,12 +414,11 @@ def save_manager(assignment: Any) -> Response | tuple[str, int]:
     if assignment is not None and user.id != assignment.user_id:
         abort(400)
     units = [db.session.get(OrgUnit, unit_id) for unit_id in form.units.data]
-    delegating = sam.load_assignment(form.delegating.data) if form.delegating.data else None
     try:
         sam.save_assignment(
             user,
             [unit for unit in units if unit is not None],
-            delegating,
+            sam.delegating_assignment(form.delegating.data),
             expected_version=form.version.data if assignment is not None else None,
         )
     except REFUSALS as error:
@@ -473,7 +470,13 @@ def import_managers() -> Response | tuple[str, int]:
 
 @bp.context_processor
 def sam_template_helpers() -> dict[str, Any]:
-    return {"percent": format_share, "today": clock.today()}
+    return {
+        "percent": format_share,
+        "today": clock.today(),
+        "may_acknowledge": sam.may_acknowledge,
+        "awaits_acknowledgement": sam.awaits_acknowledgement,
+        "may_review": sam.may_review,
+    }
 
 
 def format_share(value: float | None) -> str:

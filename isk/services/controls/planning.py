@@ -153,11 +153,23 @@ class ControlData:
     population_description: str | None = None
 
 
-def guard(plan: Plan) -> None:
+def change_refusal(plan: Plan) -> str | None:
+    """Why the plan's controls, kontrollutfall and stickprov cannot change now, or None."""
     if plan.archived_at is not None:
-        raise ControlError(_("Planen är arkiverad och kan inte ändras."))
+        return _("Planen är arkiverad och kan inte ändras.")
     if plan.status is PlanStatus.CLOSED:
-        raise ControlError(_("Planen är avslutad; dess kontroller kan inte längre ändras."))
+        return _("Planen är avslutad; dess kontroller kan inte längre ändras.")
+    return None
+
+
+def accepts_changes(plan: Plan) -> bool:
+    return change_refusal(plan) is None
+
+
+def guard(plan: Plan) -> None:
+    refusal = change_refusal(plan)
+    if refusal is not None:
+        raise ControlError(refusal)
 
 
 

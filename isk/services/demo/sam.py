@@ -40,7 +40,7 @@ def load_demo_sam(units: dict[str, OrgUnit]) -> None:
         [str(question) for question in sam.DEFAULT_QUESTIONS],
         started_by=users["hr@example.org"],
     )
-    follow_ups = {follow_up.chef.email: follow_up for follow_up in sam_round.follow_ups}
+    follow_ups = {follow_up.manager.email: follow_up for follow_up in sam_round.follow_ups}
     questions = sam_round.live_questions
     yes, partly, no = AnswerValue.YES, AnswerValue.PARTLY, AnswerValue.NO
     notes = {

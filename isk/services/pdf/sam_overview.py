@@ -99,7 +99,8 @@ def render_overview(overview: Overview) -> bytes:
             _table(
                 [_("Chef"), _("Enhet"), _("Sista dag"), _("Status")],
                 [
-                    [f.chef.name, f.org_unit.name, format_date(f.due_on, "short"), f.status.label]
+                    [f.manager.name, f.org_unit.name, format_date(f.due_on, "short"),
+                     f.status.label]
                     for f in overview.overdue
                 ],
                 [0.3, 0.4, 0.15, 0.15],
@@ -117,7 +118,7 @@ def render_overview(overview: Overview) -> bytes:
                         f"{c.number}. {c.question.text}",
                         c.answer.value.label,
                         c.answer.comment,
-                        c.follow_up.chef.name,
+                        c.follow_up.manager.name,
                         c.follow_up.org_unit.name,
                     ]
                     for c in overview.concerns
@@ -136,7 +137,7 @@ def render_overview(overview: Overview) -> bytes:
                     [
                         r.task,
                         r.reason,
-                        r.follow_up.chef.name,
+                        r.follow_up.manager.name,
                         r.follow_up.delegating_manager.name
                         if r.follow_up.delegating_manager
                         else "–",

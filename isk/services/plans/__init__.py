@@ -6,8 +6,6 @@ The modules are the package's parts; this is its public face, so callers write
 
 from ..errors import ConflictError, PlanError
 from .content import (
-    ActionData,
-    RiskData,
     add_action,
     add_process_area,
     add_risk,
@@ -24,12 +22,18 @@ from .content import (
     update_action,
     update_risk,
 )
+from .fields import ActionContent, RiskContent
 from .lifecycle import (
+    Transition,
     adopt_plan,
+    allowed_transitions,
     archive_plan,
+    check_transition,
     close_plan,
     copy_to_next_year,
     create_plan,
+    next_plan_year,
+    transition_refusal,
     unhandled_risks,
 )
 from .reading import (
@@ -45,31 +49,39 @@ from .reading import (
     units_for_new_plan,
 )
 from .revisions import (
+    accepts_changes,
+    change_refusal,
     content_fingerprint,
     current_document,
     dependent_plans,
     guard,
     latest_revision_number,
+    needs_reason,
     record_change,
     record_revision,
 )
 
 __all__ = [
-    "ActionData",
+    "ActionContent",
     "ConflictError",
     "PlanError",
-    "RiskData",
+    "RiskContent",
     "RiskYear",
+    "Transition",
+    "accepts_changes",
     "add_action",
     "add_process_area",
     "add_risk",
     "adopt_plan",
+    "allowed_transitions",
     "archive_action",
     "archive_area",
     "archive_plan",
     "archive_risk",
+    "change_refusal",
     "check_action_data",
     "check_risk_data",
+    "check_transition",
     "close_plan",
     "content_fingerprint",
     "copy_to_next_year",
@@ -84,6 +96,8 @@ __all__ = [
     "latest_revision_number",
     "live",
     "load_plan_for_display",
+    "needs_reason",
+    "next_plan_year",
     "plan_of",
     "plans_visible_to",
     "record_change",
@@ -93,6 +107,7 @@ __all__ = [
     "rename_area",
     "restore_risk",
     "risk_history",
+    "transition_refusal",
     "unhandled_risks",
     "units_for_new_plan",
     "update_action",

@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
-
 from flask_babel import gettext as _
 
 from ...extensions import db
 from ...models import (
     Action,
-    ActionStatus,
     Criterion,
     Plan,
     ProcessArea,
     Risk,
     RiskTreatment,
-    SecurityAspect,
     User,
 )
 from ...models.types import utcnow
 from .. import audit_log
 from ..errors import PlanError, check_version
 from ..text import check_length, clean, shorten
+from .fields import ActionContent, RiskContent
 from .reading import live
 from .revisions import guard, record_change
 
@@ -81,28 +77,9 @@ def archive_area(area: ProcessArea, reason: str | None = None,
     record_change(area.plan, reason)
 
 
-@dataclass
-class RiskData:
-    """What a user enters for a risk; validated by `check_risk_data`."""
-
-    text: str
-    criteria: set[Criterion]
-    aspects: set[SecurityAspect] = field(default_factory=set)
-    likelihood: int | None = None
-    consequence: int | None = None
-    treatment: RiskTreatment = RiskTreatment.MITIGATE
-    accepted_by: str | None = None
-    accepted_on: date | None = None
-    acceptance_reason: str | None = None
-    source: str | None = None
-    owner: User | None = None
-
-
-
-
-
-
-def check_risk_data(data: RiskData) -> RiskData:
+def check_risk_data(data: RiskContent) -> RiskContent:
+    """Refuse what a risk may not say; tidy what it may (blank → None, aspects only for e)."""
+    data.tidy()
     data.text = (data.text or "").strip()
     data.source = clean(data.source)
     if not data.text:
@@ -119,7 +96,7 @@ def check_risk_data(data: RiskData) -> RiskData:
             "aspects",
         )
     if Criterion.E not in data.criteria:
-        data.aspects = set()
+        data.aspects = []
     if (data.likelihood is None) != (data.consequence is None):
         raise PlanError(_("Ange både sannolikhet och konsekvens, eller ingen av dem."),
                         "likelihood")
@@ -139,29 +116,29 @@ def check_risk_data(data: RiskData) -> RiskData:
     return data
 
 
-def _apply_risk_data(risk: Risk, data: RiskData) -> None:
-    risk.text = data.text
-    risk.criteria = data.criteria
-    risk.aspects = data.aspects
-    risk.likelihood, risk.consequence = data.likelihood, data.consequence
-    risk.treatment = data.treatment
-    risk.accepted_by, risk.accepted_on = data.accepted_by, data.accepted_on
-    risk.acceptance_reason = data.acceptance_reason
-    risk.source = data.source
-    risk.owner = data.owner
+def _check_owner(plan: Plan, owner_id: int | None) -> None:
+    """A riskägare is a live user of the plan's unit or a unit below it."""
+    if owner_id is None:
+        return
+    owner = db.session.get(User, owner_id)  # usually already loaded: no query
+    if (owner is None or owner.archived_at is not None or owner.org_unit is None
+            or not plan.org_unit.contains(owner.org_unit)):
+        raise PlanError(_("Riskägaren ska vara en användare i %(unit)s eller en enhet under den.",
+                          unit=plan.org_unit.name), "owner_id")
 
 
-def add_risk(area: ProcessArea, data: RiskData) -> Risk:
+def add_risk(area: ProcessArea, data: RiskContent) -> Risk:
     """Add a risk at the end of its verksamhet (no guard: callers check the plan)."""
     check_risk_data(data)
+    _check_owner(area.plan, data.owner_id)
     risk = Risk(process_area=area, position=len(area.risks),
                 region_wide=area.plan.is_region_plan)
-    _apply_risk_data(risk, data)
+    data.apply_to(risk)
     db.session.add(risk)
     return risk
 
 
-def create_risk(area: ProcessArea, data: RiskData, reason: str | None = None) -> Risk:
+def create_risk(area: ProcessArea, data: RiskContent, reason: str | None = None) -> Risk:
     reason = guard(area.plan, reason)
     risk = add_risk(area, data)
     db.session.flush()
@@ -170,7 +147,7 @@ def create_risk(area: ProcessArea, data: RiskData, reason: str | None = None) ->
     return risk
 
 
-def update_risk(risk: Risk, data: RiskData, area: ProcessArea, expected_version: int | None,
+def update_risk(risk: Risk, data: RiskContent, area: ProcessArea, expected_version: int | None,
                 reason: str | None = None) -> None:
     plan = risk.process_area.plan
     reason = guard(plan, reason)
@@ -178,10 +155,11 @@ def update_risk(risk: Risk, data: RiskData, area: ProcessArea, expected_version:
     if area.plan_id != plan.id:
         raise PlanError(_("Verksamheten hör inte till planen."), "area")
     check_risk_data(data)
+    _check_owner(plan, data.owner_id)
     if area.id != risk.process_area_id:
         risk.process_area = area
         risk.position = len(area.risks)
-    _apply_risk_data(risk, data)
+    data.apply_to(risk)
     audit_log.record("risk_updated", risk, text=shorten(risk.text))
     record_change(plan, reason)
 
@@ -207,15 +185,7 @@ def restore_risk(risk: Risk, reason: str | None = None,
     record_change(plan, reason)
 
 
-@dataclass
-class ActionData:
-    text: str
-    responsible: str | None = None
-    due_date: date | None = None
-    status: ActionStatus = ActionStatus.PLANNED
-
-
-def check_action_data(data: ActionData) -> ActionData:
+def check_action_data(data: ActionContent) -> ActionContent:
     data.text = (data.text or "").strip()
     data.responsible = clean(data.responsible)
     if not data.text:
@@ -224,19 +194,17 @@ def check_action_data(data: ActionData) -> ActionData:
     return data
 
 
-def add_action(risk: Risk, data: ActionData) -> Action:
+def add_action(risk: Risk, data: ActionContent) -> Action:
     """Add an åtgärd at the end of the risk's list (no guard: callers check the plan)."""
     check_action_data(data)
-    action = Action(
-        risk=risk, text=data.text, responsible=data.responsible, due_date=data.due_date,
-        status=data.status, region_wide=risk.process_area.plan.is_region_plan,
-        position=len(risk.actions),
-    )
+    action = Action(risk=risk, region_wide=risk.process_area.plan.is_region_plan,
+                    position=len(risk.actions))
+    data.apply_to(action)
     db.session.add(action)
     return action
 
 
-def create_action(risk: Risk, data: ActionData, reason: str | None = None) -> Action:
+def create_action(risk: Risk, data: ActionContent, reason: str | None = None) -> Action:
     plan = risk.process_area.plan
     reason = guard(plan, reason)
     action = add_action(risk, data)
@@ -246,14 +214,13 @@ def create_action(risk: Risk, data: ActionData, reason: str | None = None) -> Ac
     return action
 
 
-def update_action(action: Action, data: ActionData, expected_version: int | None,
+def update_action(action: Action, data: ActionContent, expected_version: int | None,
                   reason: str | None = None) -> None:
     plan = action.risk.process_area.plan
     reason = guard(plan, reason)
     check_version(action, expected_version)
     check_action_data(data)
-    action.text, action.responsible = data.text, data.responsible
-    action.due_date, action.status = data.due_date, data.status
+    data.apply_to(action)
     audit_log.record("action_updated", action, text=shorten(action.text),
                      status=action.status.value)
     record_change(plan, reason)

@@ -22,44 +22,29 @@ from ...models import (
     RiskTreatment,
     SecurityAspect,
 )
+from .fields import ActionContent, RiskContent, from_json
 
 SNAPSHOT_FORMAT = 1
 
 
 @dataclass
-class DocAction:
-    text: str
-    responsible: str | None = None
-    due_date: date | None = None
-    status: ActionStatus = ActionStatus.PLANNED
+class DocAction(ActionContent):
+    """An åtgärd as printed."""
+
     region_wide: bool = False
     id: int | None = None
 
 
 @dataclass
-class DocRisk:
-    text: str
-    criteria: list[Criterion]
-    aspects: list[SecurityAspect] = field(default_factory=list)
-    likelihood: int | None = None
-    consequence: int | None = None
-    treatment: RiskTreatment = RiskTreatment.MITIGATE
-    accepted_by: str | None = None
-    accepted_on: date | None = None
-    acceptance_reason: str | None = None
+class DocRisk(RiskContent):
+    """A risk as printed, with its åtgärder and who owns it."""
+
     region_wide: bool = False
-    source: str | None = None
     owner: str | None = None
     owner_email: str | None = None
     actions: list[DocAction] = field(default_factory=list)
     id: int | None = None
     plan_id: int | None = None
-
-    @property
-    def risk_score(self) -> int | None:
-        if self.likelihood is None or self.consequence is None:
-            return None
-        return self.likelihood * self.consequence
 
     @property
     def unhandled(self) -> bool:
@@ -94,19 +79,14 @@ class PlanDocument:
 
 
 def _action(action: Action) -> DocAction:
-    return DocAction(
-        text=action.text, responsible=action.responsible, due_date=action.due_date,
-        status=action.status, region_wide=action.region_wide, id=action.id,
-    )
+    return DocAction(**ActionContent.of(action).values(), region_wide=action.region_wide,
+                     id=action.id)
 
 
 def _risk(risk: Risk, plan_id: int) -> DocRisk:
     return DocRisk(
-        text=risk.text, criteria=risk.criteria, aspects=risk.aspects,
-        likelihood=risk.likelihood, consequence=risk.consequence, treatment=risk.treatment,
-        accepted_by=risk.accepted_by, accepted_on=risk.accepted_on,
-        acceptance_reason=risk.acceptance_reason, region_wide=risk.region_wide,
-        source=risk.source, owner=risk.owner.name if risk.owner else None,
+        **RiskContent.of(risk).values(), region_wide=risk.region_wide,
+        owner=risk.owner.name if risk.owner else None,
         owner_email=risk.owner.email if risk.owner else None,
         actions=[_action(a) for a in risk.actions if a.archived_at is None],
         id=risk.id, plan_id=plan_id,
@@ -165,48 +145,16 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _date(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
-
-
 def from_snapshot(data: dict[str, Any]) -> PlanDocument:
     """Rebuild a stored revision for showing and printing."""
-    return PlanDocument(
-        unit_name=data["unit_name"], year=data["year"], status=PlanStatus(data["status"]),
-        adopted_on=_date(data.get("adopted_on")),
-        adoption_paragraph=data.get("adoption_paragraph"),
-        diary_number=data.get("diary_number"),
-        areas=[
-            DocArea(
-                name=area["name"], id=None,
-                risks=[
-                    DocRisk(
-                        text=risk["text"],
-                        criteria=[Criterion(c) for c in risk["criteria"]],
-                        aspects=[SecurityAspect(a) for a in risk.get("aspects", [])],
-                        likelihood=risk.get("likelihood"), consequence=risk.get("consequence"),
-                        treatment=RiskTreatment(risk.get("treatment", "mitigate")),
-                        accepted_by=risk.get("accepted_by"),
-                        accepted_on=_date(risk.get("accepted_on")),
-                        acceptance_reason=risk.get("acceptance_reason"),
-                        region_wide=risk.get("region_wide", False), source=risk.get("source"),
-                        owner=risk.get("owner"), owner_email=risk.get("owner_email"),
-                        actions=[
-                            DocAction(
-                                text=action["text"], responsible=action.get("responsible"),
-                                due_date=_date(action.get("due_date")),
-                                status=ActionStatus(action.get("status", "planned")),
-                                region_wide=action.get("region_wide", False),
-                            )
-                            for action in risk["actions"]
-                        ],
-                    )
-                    for risk in area["risks"]
-                ],
-            )
-            for area in data["areas"]
-        ],
-    )
+    document: PlanDocument = from_json(PlanDocument, data)
+    for area in document.areas:  # a stored version is read, never edited: no live ids
+        area.id = None
+        for risk in area.risks:
+            risk.id = risk.plan_id = None
+            for action in risk.actions:
+                action.id = None
+    return document
 
 
 @dataclass(frozen=True)

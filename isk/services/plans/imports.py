@@ -25,6 +25,7 @@ from ...models import (
     Criterion,
     Plan,
     PlanStatus,
+    Risk,
     RiskTreatment,
     SecurityAspect,
     User,
@@ -32,8 +33,9 @@ from ...models import (
 from .. import audit_log, org, xlsx
 from ..errors import ProblemsError
 from ..text import shorten
-from .content import ActionData, RiskData, add_action, add_process_area, add_risk
-from .lifecycle import create_plan
+from .content import add_action, add_process_area, add_risk
+from .fields import ActionContent, RiskContent
+from .lifecycle import Transition, create_plan, transition_refusal
 from .reading import live, region_plan_for, region_root_id
 from .revisions import dependent_plans
 from .table import (
@@ -72,31 +74,21 @@ class PlanImportError(ProblemsError):
 
 
 @dataclass
-class ActionDraft:
-    text: str
-    region_wide: bool
-    row: int
-    responsible: str | None = None
-    due_date: date | None = None
-    status: ActionStatus = ActionStatus.PLANNED
+class ActionDraft(ActionContent):
+    """An åtgärd read from a row of the file."""
+
+    region_wide: bool = False
+    row: int = 0
 
 
 @dataclass
-class RiskDraft:
-    area: str
-    text: str
-    row: int
+class RiskDraft(RiskContent):
+    """A risk read from the file: what it says, where it goes, and on which row it stood."""
+
+    area: str = ""
+    row: int = 0
     region_wide: bool = False
     actions: list[ActionDraft] = field(default_factory=list)
-    criteria: set[Criterion] | None = None
-    aspects: set[SecurityAspect] = field(default_factory=set)
-    likelihood: int | None = None
-    consequence: int | None = None
-    treatment: RiskTreatment = RiskTreatment.MITIGATE
-    accepted_by: str | None = None
-    accepted_on: date | None = None
-    acceptance_reason: str | None = None
-    source: str | None = None
     owner_email: str | None = None
 
 
@@ -390,9 +382,9 @@ def prepare(
 ) -> ImportPlan:
     """Check the drafts against the plan and the region plan; raise with every problem."""
     problems: list[str] = []
-    if plan.status is not PlanStatus.DRAFT:
-        raise PlanImportError([_("Import går bara till ett utkast. Planen är %(status)s.",
-                                 status=plan.status.label.lower())])
+    refusal = transition_refusal(plan, Transition.IMPORT)
+    if refusal is not None:
+        raise PlanImportError([refusal])
     region_plan = region_plan_for(plan)
     existing = {}
     if region_plan is not None:
@@ -407,8 +399,8 @@ def prepare(
     region_new_actions: list[tuple[int, ActionDraft]] = []
     owners = _owners(drafts, plan)
     for draft in drafts:
-        if draft.criteria is None:
-            draft.criteria = set(criteria_for(draft.area))
+        if not draft.criteria:
+            draft.criteria = list(criteria_for(draft.area))
         if Criterion.E in draft.criteria and not draft.aspects:
             draft.aspects = set(SecurityAspect)
         if draft.owner_email and draft.owner_email not in owners:
@@ -481,11 +473,7 @@ def apply(plan: Plan, prepared: ImportPlan, *, filename: str) -> None:
             assert target is not None
             _write_risk(target, draft, owners)
     for risk_id, action in prepared.region_new_actions:
-        from ..models import Risk
-
-        risk = db.session.get(Risk, risk_id)
-        add_action(risk, ActionData(action.text, action.responsible,
-                                                action.due_date, action.status))
+        add_action(db.session.get(Risk, risk_id), ActionContent.of(action))
     db.session.flush()
     audit_log.record("plan_imported", plan, file=filename, risks=prepared.risk_count,
                      actions=prepared.action_count)
@@ -493,17 +481,12 @@ def apply(plan: Plan, prepared: ImportPlan, *, filename: str) -> None:
 
 def _write_risk(plan: Plan, draft: RiskDraft, owners: dict[str, User]) -> None:
     area = add_process_area(plan, draft.area)
-    risk = add_risk(area, RiskData(
-        text=draft.text, criteria=set(draft.criteria or {Criterion.C}), aspects=draft.aspects,
-        likelihood=draft.likelihood, consequence=draft.consequence, treatment=draft.treatment,
-        accepted_by=draft.accepted_by, accepted_on=draft.accepted_on,
-        acceptance_reason=draft.acceptance_reason, source=draft.source,
-        owner=owners.get(draft.owner_email or ""),
-    ))
+    content = RiskContent.of(draft)
+    owner = owners.get(draft.owner_email or "")
+    content.owner_id = owner.id if owner else None
+    risk = add_risk(area, content)
     for action in draft.actions:
-        add_action(risk, ActionData(action.text, action.responsible,
-                                                action.due_date, action.status))
-
+        add_action(risk, ActionContent.of(action))
 
 
 def import_file(

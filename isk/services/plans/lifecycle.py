@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import date
 
 from flask_babel import gettext as _
@@ -21,12 +22,62 @@ from ...models import (
     User,
 )
 from ...models.types import utcnow
-from .. import audit_log
+from .. import audit_log, clock
 from ..errors import ConflictError, PlanError
 from ..text import shorten
 from .content import add_process_area
-from .reading import live, region_plan_for
+from .fields import ActionContent, RiskContent
+from .reading import live, load_plan_for_display, region_plan_for
 from .revisions import content_fingerprint, dependent_plans, record_revision
+
+
+class Transition(enum.StrEnum):
+    """What can happen to a plan as a whole; which may happen now depends on its status."""
+
+    ADOPT = "adopt"
+    CLOSE = "close"
+    ARCHIVE = "archive"
+    COPY = "copy"
+    IMPORT = "import"
+
+
+def transition_refusal(plan: Plan, transition: Transition) -> str | None:
+    """Why the plan cannot take this step now, or None if it can."""
+    if plan.archived_at is not None:
+        return _("Planen är arkiverad.")
+    if transition is Transition.ADOPT and plan.status is not PlanStatus.DRAFT:
+        return _("Bara ett utkast kan fastställas.")
+    if transition is Transition.IMPORT and plan.status is not PlanStatus.DRAFT:
+        return _("Import går bara till ett utkast. Planen är %(status)s.",
+                 status=plan.status.label.lower())
+    if transition is Transition.CLOSE and plan.status is not PlanStatus.ADOPTED:
+        return _("Bara en fastställd plan kan avslutas.")
+    if transition is Transition.ARCHIVE:
+        if plan.status is not PlanStatus.DRAFT:
+            return _("Bara ett utkast kan arkiveras. En fastställd plan är ett beslut.")
+        if dependent_plans(plan):
+            return _("Regionens innehåll ingår i fastställda planer för %(year)d; utkastet "
+                     "kan inte arkiveras.", year=plan.year)
+    if transition is Transition.COPY and plan.has_next_year:
+        return _("%(unit)s har redan en internkontrollplan för %(year)d.",
+                 unit=plan.org_unit.name, year=plan.year + 1)
+    return None
+
+
+def allowed_transitions(plan: Plan) -> frozenset[Transition]:
+    """The steps the plan can take now (whoever may take them: see permissions)."""
+    return frozenset(t for t in Transition if transition_refusal(plan, t) is None)
+
+
+def check_transition(plan: Plan, transition: Transition) -> None:
+    refusal = transition_refusal(plan, transition)
+    if refusal is not None:
+        raise PlanError(refusal)
+
+
+def next_plan_year() -> int:
+    """The year a new plan is usually made for: next year (plans are adopted in the autumn)."""
+    return clock.today().year + 1
 
 
 def create_plan(org_unit: OrgUnit, year: int) -> Plan:
@@ -73,8 +124,7 @@ def adopt_plan(
     With `expected_fingerprint`, the plan is adopted only if it still reads as it did when
     the decision-maker opened it.
     """
-    if plan.status is not PlanStatus.DRAFT:
-        raise PlanError(_("Bara ett utkast kan fastställas."))
+    check_transition(plan, Transition.ADOPT)
     if expected_fingerprint is not None and expected_fingerprint != content_fingerprint(plan):
         raise ConflictError(_("Planen har ändrats sedan du öppnade sidan. Granska den igen "
                               "innan du fastställer den."))
@@ -103,8 +153,7 @@ def adopt_plan(
 
 def close_plan(plan: Plan) -> None:
     """Avsluta: after the year-end assessment; only an adopted plan can be closed."""
-    if plan.status is not PlanStatus.ADOPTED:
-        raise PlanError(_("Bara en fastställd plan kan avslutas."))
+    check_transition(plan, Transition.CLOSE)
     plan.status = PlanStatus.CLOSED
     plan.closed_at = utcnow()
     audit_log.record("plan_closed", plan)
@@ -112,38 +161,35 @@ def close_plan(plan: Plan) -> None:
 
 def archive_plan(plan: Plan) -> None:
     """Only a draft is archived; an adopted plan is a decision and stays."""
-    if plan.status is not PlanStatus.DRAFT:
-        raise PlanError(_("Bara ett utkast kan arkiveras. En fastställd plan är ett beslut."))
-    if dependent_plans(plan):
-        raise PlanError(_("Regionens innehåll ingår i fastställda planer för %(year)d; utkastet "
-                          "kan inte arkiveras.", year=plan.year))
+    check_transition(plan, Transition.ARCHIVE)
     plan.archived_at = utcnow()
     audit_log.record("plan_archived", plan)
 
 
 def copy_to_next_year(plan: Plan) -> Plan:
-    """Start next year's draft from this plan, keeping each risk's identity (lineage)."""
+    """Start next year's draft from this plan, keeping each risk's identity (lineage).
+
+    Every risk keeps what it says; its åtgärder start over as planned, with no date, since
+    the dates and the progress belong to the year that ends. Loads the plan in a fixed
+    number of queries, whatever its size.
+    """
+    check_transition(plan, Transition.COPY)
+    source = load_plan_for_display(plan.id) or plan
     copy = create_plan(plan.org_unit, plan.year + 1)
-    for area in live(plan.process_areas):
+    for area in live(source.process_areas):
         new_area = add_process_area(copy, area.name)
         for risk in live(area.risks):
-            new_risk = Risk(
-                process_area=new_area, position=risk.position, text=risk.text,
-                likelihood=risk.likelihood, consequence=risk.consequence,
-                treatment=risk.treatment, accepted_by=risk.accepted_by,
-                accepted_on=risk.accepted_on, acceptance_reason=risk.acceptance_reason,
-                region_wide=risk.region_wide, source=risk.source, owner=risk.owner,
-                lineage_key=risk.lineage_key,
-            )
-            new_risk.criteria = risk.criteria
-            new_risk.aspects = risk.aspects
+            new_risk = Risk(process_area=new_area, position=risk.position,
+                            region_wide=risk.region_wide, lineage_key=risk.lineage_key)
+            RiskContent.of(risk).apply_to(new_risk)
             db.session.add(new_risk)
             for action in live(risk.actions):
-                db.session.add(Action(
-                    risk=new_risk, position=action.position, text=action.text,
-                    responsible=action.responsible, region_wide=action.region_wide,
-                    status=ActionStatus.PLANNED,
-                ))
+                content = ActionContent.of(action)
+                content.due_date, content.status = None, ActionStatus.PLANNED
+                new_action = Action(risk=new_risk, position=action.position,
+                                    region_wide=action.region_wide)
+                content.apply_to(new_action)
+                db.session.add(new_action)
     db.session.flush()
     audit_log.record("plan_copied", copy, source_plan=plan.id, year=copy.year)
     return copy

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import selectinload, undefer
 
 from ...extensions import db
 from ...models import (
@@ -39,6 +39,8 @@ def plans_visible_to(user: User) -> Sequence[Plan]:
 def with_plan_content(query):  # type: ignore[no-untyped-def]
     risks = selectinload(Plan.process_areas).selectinload(ProcessArea.risks)
     return query.options(
+        undefer(Plan.latest_revision),
+        undefer(Plan.has_next_year),
         selectinload(Plan.org_unit),
         risks.selectinload(Risk.actions),
         risks.selectinload(Risk.owner),

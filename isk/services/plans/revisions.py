@@ -13,7 +13,7 @@ import json
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager
 
 from ...extensions import db
 from ...models import (
@@ -35,6 +35,7 @@ def dependent_plans(plan: Plan) -> list[Plan]:
     return list(db.session.scalars(
         select(Plan)
         .join(Plan.org_unit)
+        .options(contains_eager(Plan.org_unit))
         .where(
             Plan.year == plan.year,
             Plan.status.in_([PlanStatus.ADOPTED, PlanStatus.CLOSED]),
@@ -42,34 +43,50 @@ def dependent_plans(plan: Plan) -> list[Plan]:
             Plan.id != plan.id,
             org.within(plan.org_unit),
         )
-        .options(selectinload(Plan.org_unit))
     ))
 
 
-def guard(plan: Plan, reason: str | None) -> str | None:
-    """Refuse changes to a closed plan, and to an adopted one without a reason.
+def change_refusal(plan: Plan, dependants: list[Plan] | None = None) -> str | None:
+    """Why the plan's content cannot be changed at all, or None if it can."""
+    if plan.archived_at is not None:
+        return _("Planen är arkiverad och kan inte ändras.")
+    if plan.status is PlanStatus.CLOSED:
+        return _("Planen är avslutad och kan inte längre ändras.")
+    closed = [p for p in (dependent_plans(plan) if dependants is None else dependants)
+              if p.status is PlanStatus.CLOSED]
+    if closed:
+        return _("Regionens innehåll för %(year)d ingår i en avslutad plan (%(unit)s) och kan "
+                 "inte längre ändras.", year=plan.year, unit=closed[0].org_unit.name)
+    return None
+
+
+def accepts_changes(plan: Plan) -> bool:
+    """May the plan's verksamheter, risks and åtgärder still be changed (with a reason or not)?"""
+    return change_refusal(plan) is None
+
+
+def needs_reason(plan: Plan, dependants: list[Plan] | None = None) -> bool:
+    """Does a change ask why? Yes when the plan is adopted, or when adopted plans print it.
 
     The region's plan counts as adopted as soon as any nämnd plan of the year that prints
     its content is: changing it changes what that nämnd decided.
     """
-    if plan.archived_at is not None:
-        raise PlanError(_("Planen är arkiverad och kan inte ändras."))
-    if plan.status is PlanStatus.CLOSED:
-        raise PlanError(_("Planen är avslutad och kan inte längre ändras."))
+    if plan.status is PlanStatus.ADOPTED:
+        return True
+    return bool(dependent_plans(plan) if dependants is None else dependants)
+
+
+def guard(plan: Plan, reason: str | None) -> str | None:
+    """Refuse changes to a closed plan, and to one that needs a reason without one."""
     dependants = dependent_plans(plan)
-    closed = [p for p in dependants if p.status is PlanStatus.CLOSED]
-    if closed:
-        raise PlanError(
-            _("Regionens innehåll för %(year)d ingår i en avslutad plan (%(unit)s) och kan "
-              "inte längre ändras.", year=plan.year, unit=closed[0].org_unit.name)
-        )
+    refusal = change_refusal(plan, dependants)
+    if refusal is not None:
+        raise PlanError(refusal)
     reason = (reason or "").strip() or None
-    if plan.status is PlanStatus.ADOPTED and reason is None:
-        raise PlanError(
-            _("Planen är fastställd. Ange varför den ändras; ändringen sparas som en ny version."),
-            "reason",
-        )
-    if dependants and reason is None:
+    if reason is None and needs_reason(plan, dependants):
+        if plan.status is PlanStatus.ADOPTED:
+            raise PlanError(_("Planen är fastställd. Ange varför den ändras; ändringen sparas "
+                              "som en ny version."), "reason")
         raise PlanError(
             _("Regionens innehåll ingår i fastställda planer för %(year)d. Ange varför det "
               "ändras; ändringen sparas som en ny version av dem.", year=plan.year),

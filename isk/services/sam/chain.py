@@ -37,7 +37,7 @@ def chain() -> Sequence[ManagerAssignment]:
         .where(ManagerAssignment.archived_at.is_(None))
         .options(
             selectinload(ManagerAssignment.user).selectinload(User.org_unit),
-            selectinload(ManagerAssignment.delegating_manager).selectinload(ManagerAssignment.user),
+            selectinload(ManagerAssignment.delegating_assignment).selectinload(ManagerAssignment.user),
             selectinload(ManagerAssignment.units).selectinload(ManagerUnit.org_unit),
         )
         .order_by(User.name)
@@ -52,11 +52,21 @@ def load_assignment(assignment_id: int) -> ManagerAssignment | None:
     )
 
 
+def delegating_assignment(assignment_id: int | None) -> ManagerAssignment | None:
+    """The fördelande chef's entry a form names; none (0) is the top of the chain."""
+    if not assignment_id:
+        return None
+    found = load_assignment(assignment_id)
+    if found is None:
+        raise SamError(_("Den fördelande chefen finns inte i chefskedjan."), "delegating")
+    return found
+
+
 def assignment_for(user: User) -> ManagerAssignment | None:
     return db.session.scalar(select(ManagerAssignment).where(ManagerAssignment.user_id == user.id))
 
 
-def check_may_be_chef(user: User) -> None:
+def check_may_be_manager(user: User) -> None:
     if not user.is_active:
         raise SamError(
             _("%(name)s är inaktiverad och kan inte ingå i chefskedjan.", name=user.name)
@@ -80,7 +90,7 @@ def _creates_cycle(assignment: ManagerAssignment | None, delegating: ManagerAssi
         if assignment is not None and current.id == assignment.id:
             return True
         seen.add(current.id)
-        current = current.delegating_manager
+        current = current.delegating_assignment
     return current is not None  # an existing loop further up
 
 
@@ -96,7 +106,7 @@ def save_assignment(
     A changed fördelande chef also takes over the chef's follow-ups that are not yet
     avstämda in open rounds, so that nothing waits for someone who no longer confirms.
     """
-    check_may_be_chef(user)
+    check_may_be_manager(user)
     chosen = {unit.id: unit for unit in units}
     if not chosen:
         raise SamError(_("Ange minst en enhet som chefen leder."), "units")
@@ -132,10 +142,10 @@ def apply_assignment(
     **audit: object,
 ) -> None:
     """Set the units and fördelande chef (already checked), and record it."""
-    before = assignment.delegating_manager
+    before = assignment.delegating_assignment
     previous = before.user_id if before is not None and assignment.id is not None else None
     assignment.archived_at = None
-    assignment.delegating_manager = delegating
+    assignment.delegating_assignment = delegating
     assignment.updated_at = utcnow()
     _sync_units(assignment, {unit.id: unit for unit in units})
     flush()
@@ -145,7 +155,7 @@ def apply_assignment(
     audit_log.record(
         "sam_manager_saved",
         assignment,
-        chef=assignment.user.email,
+        manager=assignment.user.email,
         units=sorted(unit.code for unit in units),
         delegating_manager=delegating.user.email if delegating else None,
         **audit,
@@ -170,7 +180,7 @@ def _reassign_open_follow_ups(chef: User, delegating_user_id: int | None) -> Non
         select(SamFollowUp)
         .join(SamFollowUp.round)
         .where(
-            SamFollowUp.chef_id == chef.id,
+            SamFollowUp.manager_id == chef.id,
             SamFollowUp.status != FollowUpStatus.CONFIRMED,
             SamRound.status == RoundStatus.OPEN,
         )
@@ -197,10 +207,28 @@ def archive_assignment(
         )
     assignment.archived_at = utcnow()
     flush()
-    audit_log.record("sam_manager_archived", assignment, chef=assignment.user.email)
+    audit_log.record("sam_manager_archived", assignment, manager=assignment.user.email)
 
 
-def possible_chefs(assignment: ManagerAssignment | None) -> list[User]:
+def possible_delegating(
+    assignment: ManagerAssignment | None, chain_now: Sequence[ManagerAssignment]
+) -> list[ManagerAssignment]:
+    """Whom a chef's entry may name as fördelande chef: anyone in the chain but the chef
+    and those who report to the chef, directly or further down (that would be a cycle)."""
+    if assignment is None:
+        return list(chain_now)
+    below = {assignment.id}
+    grew = True
+    while grew:
+        grew = False
+        for other in chain_now:
+            if other.delegating_assignment_id in below and other.id not in below:
+                below.add(other.id)
+                grew = True
+    return [other for other in chain_now if other.id not in below]
+
+
+def possible_managers(assignment: ManagerAssignment | None) -> list[User]:
     """Users who may be put in the chain (or the assignment's own chef when editing)."""
     if assignment is not None:
         return [assignment.user]

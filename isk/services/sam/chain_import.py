@@ -17,7 +17,7 @@ from ...models import (
 )
 from .. import audit_log, xlsx
 from ..errors import ProblemsError, flush
-from .chain import apply_assignment, chain, check_may_be_chef
+from .chain import apply_assignment, chain, check_may_be_manager
 from .common import (
     SamError,
 )
@@ -194,7 +194,7 @@ def _check_chain_row(
         )
     else:
         try:
-            check_may_be_chef(users[email])
+            check_may_be_manager(users[email])
         except SamError as error:
             problems.append(_("Rad %(n)d, kolumn chef: %(reason)s", n=line, reason=error))
     codes = _codes(unit_codes)
@@ -234,7 +234,7 @@ def _check_delegations(
     """Each fördelande chef must be in the chain (already or in the file), with no cycle."""
     current = {a.user.email: a for a in chain()}
     above: dict[str, str | None] = {
-        email: (a.delegating_manager.user.email if a.delegating_manager else None)
+        email: (a.delegating_assignment.user.email if a.delegating_assignment else None)
         for email, a in current.items()
     }
     for row in parsed:

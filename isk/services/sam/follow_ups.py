@@ -42,7 +42,7 @@ def load_follow_up(follow_up_id: int) -> SamFollowUp | None:
             selectinload(SamFollowUp.round).selectinload(SamRound.org_unit),
             selectinload(SamFollowUp.answers),
             selectinload(SamFollowUp.returns).selectinload(SamReturn.created_by),
-            selectinload(SamFollowUp.chef),
+            selectinload(SamFollowUp.manager),
             selectinload(SamFollowUp.delegating_manager),
             selectinload(SamFollowUp.org_unit),
             selectinload(SamFollowUp.acknowledged_by),
@@ -52,20 +52,35 @@ def load_follow_up(follow_up_id: int) -> SamFollowUp | None:
     )
 
 
+def edit_refusal(follow_up: SamFollowUp) -> str | None:
+    """Why the chef cannot change the answers or returneringar now, or None."""
+    if not follow_up.round.is_open:
+        return _("Rundan är avslutad; uppföljningen kan inte ändras.")
+    if follow_up.status.is_acknowledged:
+        return _("Uppföljningen är kvitterad och svaren är låsta. Be din fördelande chef att "
+                 "skicka tillbaka den om något behöver ändras.")
+    return None
+
+
 def is_editable(follow_up: SamFollowUp) -> bool:
-    return follow_up.round.is_open and not follow_up.status.is_acknowledged
+    return edit_refusal(follow_up) is None
 
 
 def _check_editable(follow_up: SamFollowUp) -> None:
-    if not follow_up.round.is_open:
-        raise SamConflict(_("Rundan är avslutad; uppföljningen kan inte ändras."))
-    if follow_up.status.is_acknowledged:
-        raise SamConflict(
-            _(
-                "Uppföljningen är kvitterad och svaren är låsta. Be din fördelande chef att "
-                "skicka tillbaka den om något behöver ändras."
-            )
-        )
+    refusal = edit_refusal(follow_up)
+    if refusal is not None:
+        raise SamConflict(refusal)
+
+
+def may_acknowledge(follow_up: SamFollowUp) -> bool:
+    """Can the chef kvittera now: still editable, and answered (or sent back to complete)?"""
+    return is_editable(follow_up) and follow_up.status in (
+        FollowUpStatus.ANSWERED, FollowUpStatus.SENT_BACK)
+
+
+def awaits_acknowledgement(follow_up: SamFollowUp) -> bool:
+    """Not yet kvitterad by the chef, and not sent back (which says so on its own)."""
+    return not follow_up.status.is_acknowledged and not follow_up.status.is_sent_back
 
 
 @dataclass(frozen=True)
@@ -207,17 +222,25 @@ def acknowledge(follow_up: SamFollowUp, *, by: User, expected_version: int | Non
     )
 
 
-def _check_reviewable(follow_up: SamFollowUp) -> None:
+def review_refusal(follow_up: SamFollowUp) -> str | None:
+    """Why the fördelande chef cannot stämma av or send back now, or None."""
     if not follow_up.round.is_open:
-        raise SamConflict(_("Rundan är avslutad; uppföljningen kan inte ändras."))
+        return _("Rundan är avslutad; uppföljningen kan inte ändras.")
     if follow_up.status is not FollowUpStatus.ACKNOWLEDGED:
-        raise SamConflict(
-            _(
-                "Bara en kvitterad uppföljning kan stämmas av eller skickas tillbaka "
-                "(den är nu %(status)s).",
-                status=follow_up.status.label.lower(),
-            )
-        )
+        return _("Bara en kvitterad uppföljning kan stämmas av eller skickas tillbaka "
+                 "(den är nu %(status)s).", status=follow_up.status.label.lower())
+    return None
+
+
+def may_review(follow_up: SamFollowUp) -> bool:
+    """Is the follow-up waiting for avstämning (whoever may do it: see permissions)?"""
+    return review_refusal(follow_up) is None
+
+
+def _check_reviewable(follow_up: SamFollowUp) -> None:
+    refusal = review_refusal(follow_up)
+    if refusal is not None:
+        raise SamConflict(refusal)
 
 
 def confirm(follow_up: SamFollowUp, *, by: User, expected_version: int | None = None) -> None:
@@ -230,7 +253,8 @@ def confirm(follow_up: SamFollowUp, *, by: User, expected_version: int | None = 
     follow_up.confirmed_by = by
     follow_up.updated_at = now
     flush()
-    audit_log.record("sam_follow_up_confirmed", follow_up, actor=by, chef=follow_up.chef.email)
+    audit_log.record("sam_follow_up_confirmed", follow_up, actor=by,
+                     manager=follow_up.manager.email)
 
 
 def send_back(
@@ -276,7 +300,7 @@ def inbox(user: User) -> Inbox:
         return Inbox([], [])
     options = (
         selectinload(SamFollowUp.round).selectinload(SamRound.org_unit),
-        selectinload(SamFollowUp.chef),
+        selectinload(SamFollowUp.manager),
         selectinload(SamFollowUp.org_unit),
     )
     base = (
@@ -288,12 +312,12 @@ def inbox(user: User) -> Inbox:
     )
     own = db.session.scalars(
         base.where(
-            SamFollowUp.chef_id == user.id,
+            SamFollowUp.manager_id == user.id,
             SamFollowUp.status.not_in([FollowUpStatus.ACKNOWLEDGED, FollowUpStatus.CONFIRMED]),
         )
     ).all()
     waiting = base.where(
-        SamFollowUp.status == FollowUpStatus.ACKNOWLEDGED, SamFollowUp.chef_id != user.id
+        SamFollowUp.status == FollowUpStatus.ACKNOWLEDGED, SamFollowUp.manager_id != user.id
     )
     if permissions.has_permission(user, permissions.Permission.MANAGE_SAM):
         waiting = waiting.where(
@@ -317,7 +341,7 @@ def own_follow_ups(user: User) -> Sequence[SamFollowUp]:
     return db.session.scalars(
         select(SamFollowUp)
         .join(SamFollowUp.round)
-        .where(SamFollowUp.chef_id == user.id, SamRound.archived_at.is_(None))
+        .where(SamFollowUp.manager_id == user.id, SamRound.archived_at.is_(None))
         .options(
             selectinload(SamFollowUp.round).selectinload(SamRound.org_unit),
             selectinload(SamFollowUp.org_unit),

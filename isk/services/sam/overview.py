@@ -98,11 +98,11 @@ def build_overview(sam_round: SamRound, unit: OrgUnit, when: date | None = None)
     follow_ups = db.session.scalars(
         select(SamFollowUp)
         .join(SamFollowUp.org_unit)
-        .join(SamFollowUp.chef)
+        .join(SamFollowUp.manager)
         .where(SamFollowUp.round_id == sam_round.id, org.within(unit))
         .options(
             selectinload(SamFollowUp.round),
-            selectinload(SamFollowUp.chef),
+            selectinload(SamFollowUp.manager),
             selectinload(SamFollowUp.org_unit),
             selectinload(SamFollowUp.delegating_manager),
             selectinload(SamFollowUp.answers),
@@ -132,7 +132,7 @@ def build_overview(sam_round: SamRound, unit: OrgUnit, when: date | None = None)
         for answer in follow_up.answers
         if answer.value in NEEDS_COMMENT and answer.question_id in by_id
     ]
-    concerns.sort(key=lambda c: (c.number, c.follow_up.org_unit.path, c.follow_up.chef.name))
+    concerns.sort(key=lambda c: (c.number, c.follow_up.org_unit.path, c.follow_up.manager.name))
     return Overview(
         round=sam_round,
         unit=unit,
@@ -223,8 +223,8 @@ def overview_xlsx(overview: Overview) -> bytes:
         ],
         (
             [
-                f.chef.name,
-                f.chef.email,
+                f.manager.name,
+                f.manager.email,
                 f.org_unit.name,
                 f.delegating_manager.name if f.delegating_manager else "",
                 f.status.label,
@@ -245,7 +245,7 @@ def overview_xlsx(overview: Overview) -> bytes:
                 c.question.text,
                 c.answer.value.label,
                 c.answer.comment,
-                c.follow_up.chef.name,
+                c.follow_up.manager.name,
                 c.follow_up.org_unit.name,
             ]
             for c in overview.concerns
@@ -258,7 +258,7 @@ def overview_xlsx(overview: Overview) -> bytes:
             [
                 r.task,
                 r.reason,
-                r.follow_up.chef.name,
+                r.follow_up.manager.name,
                 r.follow_up.org_unit.name,
                 r.follow_up.delegating_manager.name if r.follow_up.delegating_manager else "",
             ]

@@ -45,7 +45,7 @@ class ReminderDraft:
     follow_up_id: int
     kind: ReminderKind
     recipient: str
-    chef_name: str
+    manager_name: str
     year: int
     unit_name: str
     due_on: date
@@ -67,7 +67,7 @@ def due_reminders(when: date, days_before: int = REMINDER_DAYS_BEFORE_DUE) -> li
     follow_ups = db.session.scalars(
         select(SamFollowUp)
         .join(SamFollowUp.round)
-        .join(SamFollowUp.chef)
+        .join(SamFollowUp.manager)
         .where(
             SamRound.status == RoundStatus.OPEN,
             SamRound.archived_at.is_(None),
@@ -78,7 +78,7 @@ def due_reminders(when: date, days_before: int = REMINDER_DAYS_BEFORE_DUE) -> li
         )
         .options(
             selectinload(SamFollowUp.round),
-            selectinload(SamFollowUp.chef),
+            selectinload(SamFollowUp.manager),
             selectinload(SamFollowUp.org_unit),
             selectinload(SamFollowUp.delegating_manager),
         )
@@ -102,8 +102,8 @@ def due_reminders(when: date, days_before: int = REMINDER_DAYS_BEFORE_DUE) -> li
             ReminderDraft(
                 follow_up_id=follow_up.id,
                 kind=kind,
-                recipient=follow_up.chef.email,
-                chef_name=follow_up.chef.name,
+                recipient=follow_up.manager.email,
+                manager_name=follow_up.manager.name,
                 year=follow_up.round.year,
                 unit_name=follow_up.org_unit.name,
                 due_on=follow_up.due_on,
@@ -181,7 +181,7 @@ def reminder_message(draft: ReminderDraft, link: str, sender: str) -> EmailMessa
         )
         status_line = _("Uppföljningen ska vara besvarad och kvitterad senast %(due)s.", due=due)
     lines = [
-        _("Hej %(name)s!", name=draft.chef_name),
+        _("Hej %(name)s!", name=draft.manager_name),
         "",
         _(
             "Det är dags för den årliga uppföljningen av ditt systematiska arbetsmiljöarbete "

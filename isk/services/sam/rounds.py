@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -32,6 +32,13 @@ from .common import (
     SamError,
 )
 
+ANSWER_DAYS = 30  # how long a new round gives the chefs by default
+
+
+def default_due_date() -> date:
+    """The last day a new round proposes: a month from today."""
+    return clock.today() + timedelta(days=ANSWER_DAYS)
+
 
 def clean_questions(texts: Iterable[str]) -> list[str]:
     """The checklist as given, one point per line; refuse an empty, too long or repeated list."""
@@ -58,7 +65,7 @@ def clean_questions(texts: Iterable[str]) -> list[str]:
     return questions
 
 
-def chefs_in(unit: OrgUnit) -> list[tuple[ManagerAssignment, OrgUnit]]:
+def managers_in(unit: OrgUnit) -> list[tuple[ManagerAssignment, OrgUnit]]:
     """Each live chef who leads a unit in this part of the organisation, with their top unit."""
     links = db.session.scalars(
         select(ManagerUnit)
@@ -72,7 +79,7 @@ def chefs_in(unit: OrgUnit) -> list[tuple[ManagerAssignment, OrgUnit]]:
         .options(
             selectinload(ManagerUnit.org_unit),
             selectinload(ManagerUnit.assignment).selectinload(ManagerAssignment.user),
-            selectinload(ManagerUnit.assignment).selectinload(ManagerAssignment.delegating_manager),
+            selectinload(ManagerUnit.assignment).selectinload(ManagerAssignment.delegating_assignment),
         )
     ).all()
     top: dict[int, tuple[ManagerAssignment, OrgUnit]] = {}
@@ -119,8 +126,8 @@ def start_round(
             ),
             "org_unit",
         )
-    chefs = chefs_in(unit)
-    if not chefs:
+    managers = managers_in(unit)
+    if not managers:
         raise SamError(
             _(
                 "Det finns inga chefer i chefskedjan för %(unit)s. Lägg in chefer och deras "
@@ -130,23 +137,24 @@ def start_round(
             "org_unit",
         )
     already = set(db.session.scalars(
-        select(SamFollowUp.chef_id).join(SamFollowUp.round)
+        select(SamFollowUp.manager_id).join(SamFollowUp.round)
         .where(SamRound.year == year, SamRound.archived_at.is_(None))
     ))
-    chefs = [(assignment, top) for assignment, top in chefs if assignment.user_id not in already]
-    if not chefs:
+    managers = [(assignment, top) for assignment, top in managers
+                if assignment.user_id not in already]
+    if not managers:
         raise SamError(_("Alla chefer i %(unit)s följs redan upp i en annan SAM-runda %(year)d.",
                          unit=unit.name, year=year), "org_unit")
     sam_round = SamRound(org_unit=unit, year=year, due_on=due_on, started_by=started_by)
     db.session.add(sam_round)
     for position, text in enumerate(texts):
         db.session.add(SamQuestion(round=sam_round, position=position, text=text))
-    for assignment, top_unit in chefs:
-        delegating = assignment.delegating_manager
+    for assignment, top_unit in managers:
+        delegating = assignment.delegating_assignment
         db.session.add(
             SamFollowUp(
                 round=sam_round,
-                chef=assignment.user,
+                manager=assignment.user,
                 delegating_manager_id=(
                     delegating.user_id
                     if delegating is not None and delegating.archived_at is None
@@ -164,7 +172,7 @@ def start_round(
         year=year,
         org_unit=unit.code,
         due_on=due_on.isoformat(),
-        follow_ups=len(chefs),
+        follow_ups=len(managers),
         questions=len(texts),
     )
     return sam_round

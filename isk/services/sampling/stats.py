@@ -27,6 +27,8 @@ from flask_babel import gettext as _
 from ..errors import DomainError
 
 RISKS = (Fraction(1, 20), Fraction(1, 10))
+DEFAULT_RISK = Fraction(1, 20)  # 95 % konfidens, the usual choice
+DEFAULT_EXPECTED = Fraction(0)
 MAX_TOLERABLE = Fraction(1, 5)
 MAX_SAMPLE_SIZE = 2000
 # Relative margin around the risk inside which the float estimate is not trusted.
@@ -395,3 +397,30 @@ def evaluate(
         reliable=reliable,
         conclusion=conclusion,
     )
+
+
+# --- what a form or a command asks for ---------------------------------------------------------
+
+
+def size_from_inputs(method: str, *, risk: str | None, tolerable: str | None,
+                     expected: str | None, size: int | None = None,
+                     reason: str | None = None) -> SampleSizeResult:
+    """The sample size as typed on the calculator, the draw form or the command line.
+
+    `method` is "judgement" (a size and its reason) or "statistical" (the rates; risk and
+    expected default to 5 % and 0 %, the tolerable rate must be given).
+    """
+    if method == SizeMethod.JUDGEMENT.value:
+        return judgement_size(size or 0, reason or "")
+    return sample_size(parse_rate(risk) if risk else DEFAULT_RISK,
+                       parse_rate(tolerable or ""),
+                       parse_rate(expected) if expected else DEFAULT_EXPECTED)
+
+
+def size_sentence(result: SampleSizeResult) -> str:
+    """The sentence the calculator page and `flask isk sample-size` both print."""
+    if result.tolerated_deviations is None:
+        return _("Urvalsstorlek: %(size)s poster, bestämd efter bedömning. Motivering: "
+                 "%(reason)s", size=result.size, reason=result.reason)
+    return _("Urvalsstorlek: %(size)s poster. Tolererade avvikelser: %(deviations)s.",
+             size=result.size, deviations=result.tolerated_deviations)
