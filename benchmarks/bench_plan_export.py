@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from isk import create_app
 from isk.extensions import db
 from isk.models import Criterion, OrgUnitKind, Role
-from isk.services import accounts, org, plans
+from isk.services import accounts, org, plans, wording
 from isk.services.pdf.plan import render_plan
 from isk.services.plans import exports
 
@@ -77,7 +77,8 @@ def main() -> None:
             document = plans.document_for(loaded)
             from isk.models.types import utcnow
 
-            pdf_time, pdf = timed(lambda: render_plan(document, printed_at=utcnow(),
+            texts = wording.region_texts(loaded.org_unit)
+            pdf_time, pdf = timed(lambda: render_plan(document, texts, printed_at=utcnow(),
                                                       printed_by="Benchmark"))
             xlsx_time, xlsx = timed(lambda: exports.to_xlsx(document, "Plan"))
             csv_time, _ = timed(lambda: exports.to_csv(document))

@@ -54,14 +54,16 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .blueprints.admin import texts  # noqa: F401  (its views join the admin blueprint)
     from .blueprints.admin.views import bp as admin_bp
+    from .blueprints.assessment import bp as assessment_bp
     from .blueprints.auth.views import bp as auth_bp
     from .blueprints.controls import bp as controls_bp
     from .blueprints.main.views import bp as main_bp
     from .blueprints.plans import bp as plans_bp
     from .blueprints.sam.views import bp as sam_bp
 
-    for blueprint in (main_bp, auth_bp, plans_bp, controls_bp, sam_bp, admin_bp):
+    for blueprint in (main_bp, auth_bp, plans_bp, controls_bp, sam_bp, assessment_bp, admin_bp):
         app.register_blueprint(blueprint)
 
 

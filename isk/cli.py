@@ -153,7 +153,7 @@ def export_plan(unit: str, year: int, kind: str, output: str) -> None:
     from pathlib import Path
 
     from .models.types import utcnow
-    from .services import plans
+    from .services import plans, wording
     from .services.pdf.plan import render_plan
     from .services.plans import exports
 
@@ -172,7 +172,8 @@ def export_plan(unit: str, year: int, kind: str, output: str) -> None:
     plan = plans.load_plan_for_display(plan.id)
     document = plans.document_for(plan)
     if kind == "pdf":
-        data = render_plan(document, printed_at=utcnow(), printed_by=None,
+        data = render_plan(document, wording.region_texts(org_unit), printed_at=utcnow(),
+                           changed_after=plans.changed_after_adoption(plan), printed_by=None,
                            revision=plans.latest_revision_number(plan))
     elif kind == "xlsx":
         data = exports.to_xlsx(document, _("Internkontrollplan %(year)d", year=year))
@@ -302,3 +303,31 @@ def evaluate_sample_command(risk: str, size: int, deviations: int, tolerable: st
         )
     )
     click.echo(evaluation.conclusion)
+
+
+@isk_group.command("export-assessment")
+@click.option("--unit", required=True, help="Nämndens (enhetens) kod eller namn.")
+@click.option("--year", required=True, type=int, help="Året som bedöms.")
+@click.option("--period", type=click.Choice(["delar", "helar"]), default="helar",
+              show_default=True, help="Delår eller helår.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="PDF-filen att skriva.")
+def export_assessment(unit: str, year: int, period: str, output: str) -> None:
+    """Skriv ut ISK-bedömningen (uppföljning av intern styrning och kontroll) som PDF."""
+    from pathlib import Path
+
+    from .models import AssessmentPeriod
+    from .services import assessment
+
+    try:
+        org_unit = org.find_unit(unit)
+    except DomainError as error:
+        raise refused(error) from error
+    item = assessment.find_assessment(org_unit, year, AssessmentPeriod(period))
+    if item is None:
+        raise click.ClickException(_(
+            "%(unit)s har ingen ISK-bedömning för %(period)s %(year)d.", unit=org_unit.name,
+            period=AssessmentPeriod(period).label.lower(), year=year))
+    data = assessment.pdf_of(item)
+    Path(output).write_bytes(data)
+    click.echo(_("Skrev %(file)s (%(size)d byte).", file=output, size=len(data)))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, has_request_context, session
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
 
 LOCALE_SESSION_KEY = "locale"
 
@@ -28,5 +28,6 @@ def init_app(app: Flask) -> None:
         format_date=format_date,
         format_datetime=format_datetime,
         format_decimal=format_decimal,
+        format_percent=format_percent,
     )
     app.jinja_env.add_extension("jinja2.ext.i18n")

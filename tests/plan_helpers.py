@@ -57,3 +57,22 @@ def plan_table_text(response) -> str:
     end = body.find("</table>", start)
     text = re.sub(r"<[^>]+>", " ", body[start:end])
     return re.sub(r"\s+", " ", html.unescape(text))
+
+
+def assess_year(unit, year: int):
+    """Fastställ the unit's helår ISK-bedömning of the year, as closing its plan requires."""
+    from datetime import date
+
+    from isk.extensions import db
+    from isk.models import AssessmentPeriod, Judgement
+    from isk.services import assessment
+    from isk.services.clock import frozen_today
+
+    with frozen_today(date(year + 1, 3, 1)):
+        item = assessment.create_assessment(unit, year, AssessmentPeriod.ANNUAL)
+        assessment.update_assessment(item, assessment.AssessmentContent(
+            Judgement.SUFFICIENT, "Tillräcklig enligt underlaget.",
+            *(f"Kommentar till krav {letter}." for letter in "abcde")), None)
+        assessment.adopt_assessment(item, date(year + 1, 2, 20), "N § 1", None)
+    db.session.commit()
+    return item

@@ -22,7 +22,7 @@ from isk.models import (
 )
 from isk.services import plans
 
-from .plan_helpers import csrf_from, page_text, pdf_text, post_form, squeeze
+from .plan_helpers import assess_year, csrf_from, page_text, pdf_text, post_form, squeeze
 
 
 @pytest.fixture
@@ -188,6 +188,7 @@ def test_a_change_to_an_adopted_plan_needs_a_reason_and_becomes_a_revision(setup
 def test_a_closed_plan_cannot_be_changed(setup, client):
     plan, area = setup["plan"], setup["area"]
     adopt(plan)
+    assess_year(plan.org_unit, plan.year)
     plans.close_plan(plan)
     db.session.commit()
 
@@ -390,6 +391,7 @@ def test_a_draft_region_plan_printed_by_adopted_plans_changes_only_with_a_reason
 def test_a_closed_plan_freezes_the_region_content_it_printed(setup):
     plan, region_risk = setup["plan"], setup["region_risk"]
     adopt(plan)
+    assess_year(plan.org_unit, plan.year)
     plans.close_plan(plan)
     db.session.commit()
 
@@ -540,6 +542,7 @@ def test_the_reason_field_shows_wherever_the_service_asks_for_a_reason(
 def test_a_closed_plan_offers_no_changes_on_its_pages(setup, client, auth, make_user):
     plan = setup["plan"]
     adopt(plan)
+    assess_year(plan.org_unit, plan.year)
     plans.close_plan(plan)
     db.session.commit()
     auth.login_via_session(make_user("admin@example.org", Role.ADMIN))
@@ -565,3 +568,33 @@ def test_copy_is_offered_only_while_next_years_plan_does_not_exist(setup, client
     assert f"/planer/{plan.id}/kopiera" not in page
     with pytest.raises(plans.PlanError, match="redan en internkontrollplan för 2027"):
         plans.copy_to_next_year(plan)
+
+
+def test_a_version_shows_and_prints_what_it_changed_and_the_plan_says_it_was_changed(
+        setup, client):
+    plan, area = setup["plan"], setup["area"]
+    risk = plans.add_risk(area, plans.RiskContent("Risken att fakturor betalas sent.",
+                                                  {Criterion.D}, likelihood=2, consequence=2))
+    kept = plans.add_action(risk, plans.ActionContent("Bevaka förfallodagar."))
+    dropped = plans.add_action(risk, plans.ActionContent("Gammal åtgärd."))
+    db.session.commit()
+    adopt(plan)
+    plans.update_risk(risk, plans.RiskContent("Risken att fakturor betalas sent.",
+                                              {Criterion.D}, likelihood=3, consequence=4),
+                      area, risk.version_id, "Ny bedömning efter revisionen")
+    plans.archive_action(dropped, "Ersatt")
+    plans.create_action(risk, plans.ActionContent("Ny kontroll av förfallodagar."), "Tillägg")
+    db.session.commit()
+    numbers = [r.number for r in db.session.get(Plan, plan.id).revisions]
+
+    page = page_text(client.get(f"/planer/{plan.id}/versioner/2"))
+    page = page[page.index("Ändringar mot version 1"):page.index("Så läser du planen")]
+    printed = squeeze(pdf_text(client.get(f"/planer/{plan.id}/versioner/3.pdf").data))
+    current = squeeze(pdf_text(client.get(f"/planer/{plan.id}/export.pdf").data))
+
+    assert numbers == [1, 2, 3, 4]
+    assert "Ändrad risk" in page and "Sannolikhet: 2 → 3" in page and "Konsekvens: 2 → 4" in page
+    assert squeeze("Borttagen åtgärd: Gammal åtgärd.") in printed
+    assert kept.text not in page  # an unchanged åtgärd is not a change
+    assert squeeze("Ändrad efter fastställande: version 4") in current
+    assert squeeze("Tillägg") in current

@@ -1,5 +1,17 @@
 """All models, imported here so that metadata and migrations see every table."""
 
+from .assessment import (
+    REQUIREMENTS,
+    Assessment,
+    AssessmentPeriod,
+    AssessmentRevision,
+    AssessmentStatus,
+    ImprovementArea,
+    Judgement,
+    RegionText,
+    RegionTextKey,
+    SamIndicatorTarget,
+)
 from .audit import AuditEntry
 from .control import (
     Control,
@@ -42,9 +54,14 @@ from .user import REGION_WIDE_ROLES, Role, User
 
 __all__ = [
     "REGION_WIDE_ROLES",
+    "REQUIREMENTS",
     "Action",
     "ActionStatus",
     "AnswerValue",
+    "Assessment",
+    "AssessmentPeriod",
+    "AssessmentRevision",
+    "AssessmentStatus",
     "AuditEntry",
     "Control",
     "ControlMethod",
@@ -53,8 +70,10 @@ __all__ = [
     "EvidenceFile",
     "FollowUp",
     "FollowUpStatus",
+    "ImprovementArea",
     "ItemOutcome",
     "ItemSelection",
+    "Judgement",
     "ManagerAssignment",
     "ManagerUnit",
     "OrgUnit",
@@ -63,6 +82,8 @@ __all__ = [
     "PlanRevision",
     "PlanStatus",
     "ProcessArea",
+    "RegionText",
+    "RegionTextKey",
     "ReminderKind",
     "ResultStatus",
     "Risk",
@@ -71,6 +92,7 @@ __all__ = [
     "RoundStatus",
     "SamAnswer",
     "SamFollowUp",
+    "SamIndicatorTarget",
     "SamQuestion",
     "SamReminder",
     "SamReturn",

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     exists,
+    false,
     func,
     select,
 )
@@ -199,6 +200,9 @@ class Risk(db.Model):
     region_wide: Mapped[bool] = mapped_column(default=False)
     source: Mapped[str | None] = mapped_column(String(300))
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # The risk is followed up by the SAM indicator (the share of chefs who answered their
+    # annual SAM follow-up): the plan shows the year's figure against its target there.
+    sam_indicator: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The same risk across years: "copy to next year" keeps the key, so riskvärde can be followed.
     lineage_key: Mapped[str] = mapped_column(String(32), index=True, default=new_lineage_key)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

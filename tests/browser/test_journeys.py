@@ -30,6 +30,8 @@ PLAN_2026 = "Internkontrollplan 2026 – Servicenämnden"
 PLAN_LINKS = [  # newest first, as the start page lists them
     "Internkontrollplan 2027 – Servicenämnden",  # the demo's draft, copied from 2026
     PLAN_2026,
+    "Internkontrollplan 2025 – Servicenämnden",  # 2024 and 2025: copies of 2023, closed
+    "Internkontrollplan 2024 – Servicenämnden",
     "Internkontrollplan 2023 – Servicenämnden",
     "Internkontrollplan 2022 – Område Medicinsk teknik",
 ]
@@ -209,7 +211,7 @@ def test_start_page_and_plan_pages_are_accessible(
     login(ADMIN)  # sees every plan, the region's own included
     assert_accessible(page, "the start page")
 
-    assert len(plan_paths) == 7  # three seed plans, the region's plan of each year, a 2027 draft
+    assert len(plan_paths) == 11  # seed plans, 2024-2025 copies, region plans, a 2027 draft
     for name, path in sorted(plan_paths.items()):
         response = page.goto(path)
         assert response.status == 200, (name, response.status)

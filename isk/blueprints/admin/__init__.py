@@ -1,0 +1,1 @@
+"""Administration: users, the region's texts and the audit trail."""

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
     DateField,
     HiddenField,
     IntegerField,
@@ -121,6 +122,11 @@ class RiskForm(ReasonMixin, VersionMixin, FlaskForm):
                        "väsentlighetsanalys."),
     )
     owner_id = SelectField(_l("Riskägare"), coerce=optional_int, validators=[Optional()])
+    sam_indicator = BooleanField(
+        _l("Följs upp med SAM-indikatorn"),
+        description=_l("Planen visar årets andel chefer som svarat på uppföljningen av SAM, "
+                       "mot målet, vid den här risken."),
+    )
     submit = SubmitField(_l("Spara risk"))
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from ...models import Criterion, Plan, ProcessArea, Risk, User
 from ...permissions import Permission, can
-from ...services import plans
+from ...services import plans, sam
 from ...services.plans.document import (
     DocArea,
     DocRisk,
@@ -17,6 +17,7 @@ from ...services.plans.document import (
     table_rows,
 )
 from ...services.plans.matrix import MatrixCell, build_matrix
+from ...services.sam.indicator import SamIndicator
 
 
 @dataclass
@@ -75,6 +76,7 @@ class PlanPage:
     can_edit_region: bool
     can_adopt: bool
     offers: frozenset[str]  # what the user may do to the plan now: "edit" and the transitions
+    sam_indicator: SamIndicator | None  # for the risks followed up by it
     needs_reason: bool
     total_risks: int
     revision_count: int
@@ -111,6 +113,8 @@ def build(plan: Plan, args: Mapping[str, str], user: User) -> PlanPage:
         can_adopt=can_adopt,
         offers=_offers(plan, can_edit, can_adopt),
         needs_reason=plans.needs_reason(plan),
+        sam_indicator=(sam.indicator_for(plan.org_unit, plan.year)
+                       if any(r.sam_indicator for r in risks) else None),
         total_risks=len(risks),
         revision_count=plan.latest_revision or 0,
         shown_risks=sum(len(a.risks) for a in shown),

@@ -16,9 +16,9 @@ from ...forms import EmptyForm, options
 from ...models import Criterion, OrgUnit, Plan, PlanRevision
 from ...models.types import utcnow
 from ...permissions import Permission, access, can, require
-from ...services import plans
+from ...services import plans, wording
 from ...services.pdf.plan import render_plan
-from ...services.plans import exports
+from ...services.plans import exports, versions
 from ...services.plans.document import from_snapshot, table_rows
 from ..files import download
 from ..refusals import REFUSALS, show_refusal
@@ -35,7 +35,7 @@ def show(plan_id: int) -> str:
     require(Permission.VIEW_PLAN, plan)
     page = plan_page.build(plan, request.args, current_user)
     return render_template("plans/show.html", plan=plan, page=page, criteria=list(Criterion),
-                           action_form=EmptyForm())
+                           texts=wording.region_texts(plan.org_unit), action_form=EmptyForm())
 
 
 @bp.route("/ny", methods=["GET", "POST"])
@@ -142,6 +142,11 @@ def history(plan_id: int) -> str:
     return render_template("plans/history.html", plan=plan, revisions=revisions)
 
 
+def _previous_snapshot(plan: Plan, number: int) -> dict | None:
+    return db.session.scalar(select(PlanRevision.snapshot).where(
+        PlanRevision.plan_id == plan.id, PlanRevision.number == number - 1))
+
+
 def _revision_or_404(plan_id: int, number: int) -> tuple[Plan, PlanRevision]:
     plan = plan_or_404(plan_id)
     revision = db.session.scalar(
@@ -157,15 +162,20 @@ def revision(plan_id: int, number: int) -> str:
     plan, revision = _revision_or_404(plan_id, number)
     document = from_snapshot(revision.snapshot)
     return render_template("plans/revision.html", plan=plan, revision=revision,
+                           changes=versions.changes(_previous_snapshot(plan, number),
+                                                    revision.snapshot),
                            document=document, rows=table_rows(document.areas),
-                           criteria=list(Criterion))
+                           texts=wording.region_texts(plan.org_unit))
 
 
 @bp.route("/<int:plan_id>/versioner/<int:number>.pdf")
 @access(Permission.VIEW_PLAN)
 def revision_pdf(plan_id: int, number: int) -> Response:
     plan, revision = _revision_or_404(plan_id, number)
-    pdf = render_plan(from_snapshot(revision.snapshot), printed_at=utcnow(),
+    pdf = render_plan(from_snapshot(revision.snapshot), wording.region_texts(plan.org_unit),
+                      changes=versions.changes(_previous_snapshot(plan, number),
+                                               revision.snapshot),
+                      printed_at=utcnow(),
                       printed_by=current_user.name, revision=revision.number)
     return download(pdf, "application/pdf", f"{_file_stem(plan)}-version-{number}.pdf")
 
@@ -182,7 +192,9 @@ def export(plan_id: int, kind: str) -> Response:
     document = plans.document_for(plan)
     stem = _file_stem(plan)
     if kind == "pdf":
-        data = render_plan(document, printed_at=utcnow(), printed_by=current_user.name,
+        data = render_plan(document, wording.region_texts(plan.org_unit), printed_at=utcnow(),
+                           changed_after=plans.changed_after_adoption(plan),
+                           printed_by=current_user.name,
                            revision=plans.latest_revision_number(plan))
         return download(data, "application/pdf", f"{stem}.pdf")
     if kind == "xlsx":

@@ -209,3 +209,20 @@ class ImportManagersForm(FlaskForm):
         ],
     )
     submit = SubmitField(_l("Läs in"))
+
+
+class TargetForm(FlaskForm):
+    """The year's target for the share of chefs who answered, and the long-term target."""
+
+    year = IntegerField(_l("År"), validators=[
+        InputRequired(message=_l("Ange året.")),
+        NumberRange(min=2000, max=2100, message=_l("Ange ett år mellan 2000 och 2100."))])
+    target_min = IntegerField(_l("Mål för året, från (%)"), validators=[
+        InputRequired(message=_l("Ange målet.")), NumberRange(0, 100)])
+    target_max = IntegerField(_l("till (%)"), validators=[
+        InputRequired(message=_l("Ange målet.")), NumberRange(0, 100)])
+    long_term_min = IntegerField(_l("Långsiktigt mål, från (%)"), validators=[
+        InputRequired(message=_l("Ange det långsiktiga målet.")), NumberRange(0, 100)])
+    long_term_max = IntegerField(_l("till (%)"), validators=[
+        InputRequired(message=_l("Ange det långsiktiga målet.")), NumberRange(0, 100)])
+    submit = SubmitField(_l("Spara målet"))

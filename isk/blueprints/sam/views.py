@@ -58,6 +58,45 @@ def index() -> str:
     )
 
 
+# --- The indicator's targets --------------------------------------------------------------
+
+
+@bp.route("/mal", methods=["GET", "POST"])
+@access(Permission.MANAGE_SAM)
+def targets() -> Response | tuple[str, int]:
+    """The target per year for "andel chefer som svarat på årlig uppföljning av SAM"."""
+    region = db.session.get(OrgUnit, org.region_of(current_user.org_unit)) \
+        if current_user.org_unit else org.all_units()[0]
+    require(Permission.MANAGE_SAM, region)
+    form = forms.TargetForm()
+    if request.method == "GET":
+        year = request.args.get("ar", clock.today().year, type=int)
+        current = sam.target_for(region, year)
+        form.year.data = year
+        if current is not None:
+            form.target_min.data, form.target_max.data = current.target_min, current.target_max
+            form.long_term_min.data = current.long_term_min
+            form.long_term_max.data = current.long_term_max
+    status = 200
+    if form.validate_on_submit():
+        try:
+            sam.set_target(region, form.year.data, (form.target_min.data, form.target_max.data),
+                           (form.long_term_min.data, form.long_term_max.data))
+            db.session.flush()
+        except REFUSALS as error:
+            status = show_refusal(form, error)
+        else:
+            db.session.commit()
+            flash(_("Målet för %(year)d är sparat.", year=form.year.data), "success")
+            return redirect(url_for(".targets", ar=form.year.data))
+    elif form.errors:
+        status = 400
+    indicators = [sam.indicator_for(region, year)
+                  for year in range(clock.today().year, clock.today().year - 4, -1)]
+    return render_template("sam/targets.html", form=form, region=region,
+                           indicators=indicators), status
+
+
 # --- Rounds ------------------------------------------------------------------------------
 
 
@@ -121,10 +160,12 @@ def load_round_in_scope(round_id: int) -> tuple[SamRound, OrgUnit]:
 
 def render_round(sam_round: SamRound, unit: OrgUnit, status: int = 200) -> tuple[str, int]:
     root = sam_scope(current_user, sam_round)
+    overview = sam.build_overview(sam_round, unit)
     return (
         render_template(
             "sam/round.html",
-            overview=sam.build_overview(sam_round, unit),
+            overview=overview,
+            target_text=overview.target_text,
             root=root,
             breadcrumbs=[u for u in org.units_above(unit) if root and root.contains(u)],
             close_form=forms.CloseRoundForm(data={"version": sam_round.version_id}),

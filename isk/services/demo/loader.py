@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from importlib import resources
 
 from sqlalchemy import select
 
@@ -13,8 +12,10 @@ from ...models import Criterion, OrgUnit, OrgUnitKind, Plan, PlanStatus, RiskTre
 from .. import accounts, plans
 from ..org import create_org_unit, find_unit
 from ..plans import imports
+from . import years
 from .controls import load_demo_controls
-from .sam import load_demo_sam
+from .files import read_demo_file
+from .sam import load_demo_chain, load_demo_sam
 
 DEMO_PASSWORD = "isk-demo-2026"
 
@@ -75,16 +76,15 @@ class DemoPlan:
     adopted_on: date
     paragraph: str
     diary_number: str
-    closed: bool
 
 
 DEMO_PLANS = (
     DemoPlan("medicinsk-teknik-2022.csv", "MT", 2022, date(2021, 12, 9), "RS § 112",
-             "RS 2021/4410", closed=True),
+             "RS 2021/4410"),
     DemoPlan("servicenamnden-2023.csv", "SN", 2023, date(2022, 11, 24), "SN § 58",
-             "SN 2022/2015", closed=True),
+             "SN 2022/2015"),
     DemoPlan("servicenamnden-2026.csv", "SN", 2026, date(2025, 11, 20), "SN § 45",
-             "SN 2025/1871", closed=False),
+             "SN 2025/1871"),
 )
 
 # The region's own decision on its shared (regionövergripande) content, per year.
@@ -121,10 +121,6 @@ def demo_users_present() -> bool:
     return db.session.scalar(select(User.id).where(User.email == DEMO_USERS[0].email)) is not None
 
 
-def read_demo_file(name: str) -> str:
-    return resources.files("isk.demo_data").joinpath(name).read_text(encoding="utf-8")
-
-
 def _load_plan(unit: OrgUnit, spec: DemoPlan) -> None:
     """Import a seed plan (its region-wide rows go to the region's plan) and adopt both."""
     plan = plans.create_plan(unit, spec.year)
@@ -147,9 +143,6 @@ def _load_plan(unit: OrgUnit, spec: DemoPlan) -> None:
         adopted_on, paragraph, diary_number = REGION_DECISIONS[spec.year]
         plans.adopt_plan(region_plan, adopted_on, paragraph, diary_number)
     plans.adopt_plan(plan, spec.adopted_on, spec.paragraph, spec.diary_number)
-    if spec.closed:
-        plans.close_plan(region_plan)
-        plans.close_plan(plan)
 
 
 def load_demo_data() -> None:
@@ -176,8 +169,17 @@ def load_demo_data() -> None:
             name=demo_user.name,
         )
 
-    for demo_plan in DEMO_PLANS:
+    years.load_region_texts(units["ROL"])
+    for demo_plan in DEMO_PLANS[:2]:
         _load_plan(units[demo_plan.unit_code], demo_plan)
+    years.copy_forward(units)  # 2024 and 2025 start as copies of 2023
+    years.load_controls_2025(units)
+    load_demo_chain(units)
+    years.load_sam_2025(units)
+    years.close_past_years(units)  # each plan of 2022-2025 closes after its ISK-bedömning
+    for demo_plan in DEMO_PLANS[2:]:
+        _load_plan(units[demo_plan.unit_code], demo_plan)
+    years.mark_sam_risks()
     sn_2026 = db.session.scalar(
         select(Plan).where(Plan.org_unit_id == units["SN"].id, Plan.year == 2026)
     )
@@ -185,3 +187,4 @@ def load_demo_data() -> None:
     db.session.flush()
     load_demo_sam(units)
     load_demo_controls()
+    years.load_assessment_drafts(units)

@@ -22,8 +22,8 @@ DEMO_CHAIN = (
 )
 
 
-def load_demo_sam(units: dict[str, OrgUnit]) -> None:
-    """The manager chain and a SAM round under way, with a follow-up in every state."""
+def load_demo_chain(units: dict[str, OrgUnit]) -> None:
+    """The manager chain: who leads which units, and who is their fördelande chef."""
     users = {user.email: user for user in db.session.scalars(select(User))}
     assignments = {}
     for email, unit_codes, delegating in DEMO_CHAIN:
@@ -32,6 +32,11 @@ def load_demo_sam(units: dict[str, OrgUnit]) -> None:
             [units[code] for code in unit_codes],
             assignments[delegating] if delegating else None,
         )
+
+
+def load_demo_sam(units: dict[str, OrgUnit]) -> None:
+    """This year's SAM round under way, with a follow-up in every state."""
+    users = {user.email: user for user in db.session.scalars(select(User))}
     today = clock.today()
     sam_round: SamRound = sam.start_round(
         units["SN"],

@@ -17,7 +17,10 @@ from flask_babel import gettext as _
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
+from ...models import RegionTextKey
 from ..plans.document import DocAction, DocRisk, PlanDocument, TableRow, table_rows
+from ..plans.versions import ChangedAfterAdoption, RowChange
+from ..wording import RegionTexts
 from . import base
 
 COLUMN_WIDTHS = (45 * mm, 104 * mm, 118 * mm)
@@ -219,9 +222,37 @@ def _short(text: str, length: int = 90) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
+def _wording(texts: RegionTexts) -> list[Any]:
+    """The region's own texts above the table, verbatim: the requirements a–e, the plan."""
+    story: list[Any] = [base.text(texts[RegionTextKey.REQUIREMENTS_INTRO], "body"),
+                        Spacer(1, 1.5 * mm)]
+    for heading, group in ((_("Intern styrning"), texts.governance),
+                           (_("Intern kontroll"), texts.control)):
+        story.append(base.text(heading, "cell_bold"))
+        story += [base.text(f"{letter}) {text}", "body") for letter, text in group]
+    story += [Spacer(1, 1.5 * mm), base.text(texts[RegionTextKey.SUFFICIENCY], "body"),
+              Spacer(1, 3 * mm), base.text(texts[RegionTextKey.PLAN_INTRO], "body"),
+              base.text(texts[RegionTextKey.PLAN_EXPLANATION], "body")]
+    return story
+
+
+def _changes(changes: list[RowChange]) -> list[Any]:
+    """What this version changed, before the table."""
+    story: list[Any] = [base.text(_("Ändringar i den här versionen"), "h2")]
+    for change in changes:
+        line = f"{change.kind.label} {change.what_label.lower()}: "
+        line += change.action if change.action else change.risk
+        story.append(base.text("• " + line, "body"))
+        story += [base.text(f"    {item.label}: {item.before} → {item.after}", "small")
+                  for item in change.fields]
+    return [*story, Spacer(1, 3 * mm)]
+
+
 def render_plan(
-    document: PlanDocument, *, printed_at: datetime, printed_by: str | None,
-    revision: int | None = None,
+    document: PlanDocument, texts: RegionTexts, *, printed_at: datetime,
+    printed_by: str | None, revision: int | None = None,
+    changes: list[RowChange] | None = None,
+    changed_after: ChangedAfterAdoption | None = None,
 ) -> bytes:
     title = _("Internkontrollplan %(year)d – %(unit)s", year=document.year,
               unit=document.unit_name)
@@ -235,26 +266,16 @@ def render_plan(
         decision += " · " + _("Avslutad")
     if revision is not None:
         decision += " · " + _("Version %(n)d", n=revision)
-    story: list[Any] = [
-        base.text(title, "title"),
-        base.text(decision, "body"),
-        Spacer(1, 4 * mm),
-        base.text(_("Så läser du planen"), "h2"),
-        base.text(_("Verksamhet är den process eller det område risken hör till. Risk är en "
-                    "händelse som, om den inträffar, innebär att verksamheten inte bedrivs i "
-                    "enlighet med kriterierna nedan. Åtgärd beskriver hur verksamheten hanterar "
-                    "en risk som inte accepteras."), "body"),
-        Spacer(1, 1.5 * mm),
-        base.text(_("Intern kontroll ska säkerställa att verksamheten:"), "body"),
-    ]
-    for line in (
-        _("c) följer styrande dokument, lagar, förordningar och avtal som gäller för den,"),
-        _("d) har en rättvisande och ändamålsenlig redovisning och rapportering av verksamhet "
-          "och ekonomi,"),
-        _("e) har en tillräcklig informationssäkerhet: konfidentialitet, riktighet, "
-          "tillgänglighet och spårbarhet."),
-    ):
-        story.append(base.text("• " + line, "body"))
+    story: list[Any] = [base.text(title, "title"), base.text(decision, "body")]
+    if changed_after is not None:
+        story.append(base.text(_(
+            "Ändrad efter fastställande: version %(n)d, %(when)s, %(reason)s",
+            n=changed_after.number, when=changed_after.when, reason=changed_after.reason),
+            "body"))
+    story.append(Spacer(1, 4 * mm))
+    if changes:
+        story += _changes(changes)
+    story += _wording(texts)
     story.append(base.text(_("Riskvärde = sannolikhet (1-4) × konsekvens (1-4), 1-16."), "small"))
     story.append(Spacer(1, 5 * mm))
     rows = table_rows(document.areas)

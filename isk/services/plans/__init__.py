@@ -51,6 +51,7 @@ from .reading import (
 from .revisions import (
     accepts_changes,
     change_refusal,
+    changed_after_adoption,
     content_fingerprint,
     current_document,
     dependent_plans,
@@ -79,6 +80,7 @@ __all__ = [
     "archive_plan",
     "archive_risk",
     "change_refusal",
+    "changed_after_adoption",
     "check_action_data",
     "check_risk_data",
     "check_transition",

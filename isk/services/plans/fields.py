@@ -74,6 +74,7 @@ class RiskContent(Content):
     acceptance_reason: str | None = None
     source: str | None = None
     owner_id: int | None = None
+    sam_indicator: bool = False
 
     def __post_init__(self) -> None:
         self.tidy()

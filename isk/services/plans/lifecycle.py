@@ -50,8 +50,12 @@ def transition_refusal(plan: Plan, transition: Transition) -> str | None:
     if transition is Transition.IMPORT and plan.status is not PlanStatus.DRAFT:
         return _("Import går bara till ett utkast. Planen är %(status)s.",
                  status=plan.status.label.lower())
-    if transition is Transition.CLOSE and plan.status is not PlanStatus.ADOPTED:
-        return _("Bara en fastställd plan kan avslutas.")
+    if transition is Transition.CLOSE:
+        if plan.status is not PlanStatus.ADOPTED:
+            return _("Bara en fastställd plan kan avslutas.")
+        if not plan.annual_assessed:
+            return _("Planen avslutas efter helårets ISK-bedömning: fastställ %(unit)s bedömning "
+                     "för helår %(year)d först.", unit=plan.org_unit.name, year=plan.year)
     if transition is Transition.ARCHIVE:
         if plan.status is not PlanStatus.DRAFT:
             return _("Bara ett utkast kan arkiveras. En fastställd plan är ett beslut.")
@@ -153,6 +157,7 @@ def adopt_plan(
 
 def close_plan(plan: Plan) -> None:
     """Avsluta: after the year-end assessment; only an adopted plan can be closed."""
+    db.session.refresh(plan, attribute_names=["annual_assessed"])  # may have changed since read
     check_transition(plan, Transition.CLOSE)
     plan.status = PlanStatus.CLOSED
     plan.closed_at = utcnow()

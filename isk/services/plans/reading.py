@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload, undefer
+from sqlalchemy.orm import joinedload, selectinload, undefer
 
 from ...extensions import db
 from ...models import (
@@ -41,7 +41,8 @@ def with_plan_content(query):  # type: ignore[no-untyped-def]
     return query.options(
         undefer(Plan.latest_revision),
         undefer(Plan.has_next_year),
-        selectinload(Plan.org_unit),
+        undefer(Plan.annual_assessed),
+        joinedload(Plan.org_unit),  # many-to-one: in the plan's own query
         risks.selectinload(Risk.actions),
         risks.selectinload(Risk.owner),
     )

@@ -23,9 +23,11 @@ from ...models import (
     User,
 )
 from .. import audit_log, org
+from ..clock import local
 from ..errors import PlanError
 from .document import PlanDocument, to_snapshot
 from .reading import document_for, with_plan_content
+from .versions import ChangedAfterAdoption
 
 
 def dependent_plans(plan: Plan) -> list[Plan]:
@@ -141,3 +143,15 @@ def content_fingerprint(plan: Plan) -> str:
     """A digest of the plan as it prints now (its region content included)."""
     snapshot = to_snapshot(current_document(plan))
     return hashlib.sha256(json.dumps(snapshot, sort_keys=True).encode()).hexdigest()
+
+
+def changed_after_adoption(plan: Plan) -> ChangedAfterAdoption | None:
+    """The newest version of an adopted plan if it came after the decision (version 1)."""
+    if plan.status is PlanStatus.DRAFT:
+        return None
+    latest = db.session.scalar(select(PlanRevision).where(PlanRevision.plan_id == plan.id)
+                               .order_by(PlanRevision.number.desc()).limit(1))
+    if latest is None or latest.number < 2:
+        return None
+    return ChangedAfterAdoption(latest.number, local(latest.created_at).strftime("%Y-%m-%d"),
+                                latest.reason)

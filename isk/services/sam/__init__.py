@@ -56,6 +56,7 @@ from .follow_ups import (
     send_back,
     withdraw_return,
 )
+from .indicator import SamIndicator, indicator_for, range_text, set_target, target_for
 from .overview import (
     Concern,
     Overview,
@@ -110,6 +111,7 @@ __all__ = [
     "ReminderReport",
     "SamConflict",
     "SamError",
+    "SamIndicator",
     "UnitRow",
     "acknowledge",
     "add_return",
@@ -131,6 +133,7 @@ __all__ = [
     "external_url",
     "import_chain",
     "inbox",
+    "indicator_for",
     "is_editable",
     "load_assignment",
     "load_follow_up",
@@ -142,6 +145,7 @@ __all__ = [
     "own_follow_ups",
     "possible_delegating",
     "possible_managers",
+    "range_text",
     "read_table",
     "reminder_message",
     "replace_questions",
@@ -151,6 +155,8 @@ __all__ = [
     "save_assignment",
     "send_back",
     "send_reminders",
+    "set_target",
     "start_round",
+    "target_for",
     "withdraw_return",
 ]

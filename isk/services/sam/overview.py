@@ -17,6 +17,7 @@ from ...models import (
     OrgUnit,
     SamAnswer,
     SamFollowUp,
+    SamIndicatorTarget,
     SamQuestion,
     SamReturn,
     SamRound,
@@ -28,6 +29,7 @@ from .common import (
     NEEDS_COMMENT,
     TARGET_SHARE,
 )
+from .indicator import range_text, target_for
 
 
 @dataclass
@@ -41,6 +43,7 @@ class UnitRow:
     acknowledged: int = 0
     confirmed: int = 0
     overdue: int = 0
+    target_share: float = TARGET_SHARE  # the year's target, lowest share (see indicator.py)
 
     def share(self, count: int) -> float | None:
         return count / self.total if self.total else None
@@ -59,7 +62,8 @@ class UnitRow:
 
     @property
     def meets_target(self) -> bool:
-        return self.answered_share is not None and self.answered_share >= TARGET_SHARE
+        """The indicator counts kvitterade follow-ups: saved answers alone do not reach it."""
+        return self.acknowledged_share is not None and self.acknowledged_share >= self.target_share
 
 
 @dataclass(frozen=True)
@@ -82,10 +86,18 @@ class Overview:
     overdue: list[SamFollowUp] = field(default_factory=list)
     concerns: list[Concern] = field(default_factory=list)
     returns: list[SamReturn] = field(default_factory=list)
+    target: SamIndicatorTarget | None = None
 
     @property
     def total(self) -> UnitRow:
         return self.rows[0]
+
+    @property
+    def target_text(self) -> str:
+        """The year's target as verksamhetsplaner write it, "90–100 %"."""
+        if self.target is None:
+            return range_text(round(TARGET_SHARE * 100), 100)
+        return range_text(self.target.target_min, self.target.target_max)
 
 
 def build_overview(sam_round: SamRound, unit: OrgUnit, when: date | None = None) -> Overview:
@@ -110,7 +122,10 @@ def build_overview(sam_round: SamRound, unit: OrgUnit, when: date | None = None)
         )
         .order_by(OrgUnit.path, User.name)
     ).all()
-    rows = {u.id: UnitRow(u, u.path.count("/") - unit.path.count("/")) for u in units}
+    target = target_for(unit, sam_round.year)
+    target_share = target.target_min / 100 if target else TARGET_SHARE
+    rows = {u.id: UnitRow(u, u.path.count("/") - unit.path.count("/"), target_share=target_share)
+            for u in units}
     for follow_up in follow_ups:
         overdue = follow_up.is_overdue(when)
         # The unit's path lists it and every unit above it ("/1/4/9/").
@@ -134,6 +149,7 @@ def build_overview(sam_round: SamRound, unit: OrgUnit, when: date | None = None)
     ]
     concerns.sort(key=lambda c: (c.number, c.follow_up.org_unit.path, c.follow_up.manager.name))
     return Overview(
+        target=target,
         round=sam_round,
         unit=unit,
         today=when,
