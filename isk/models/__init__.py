@@ -1,6 +1,6 @@
 """All models, imported here so that metadata and migrations see every table."""
 
-from .audit import AuditEntry
+from .audit import GENESIS_HASH, AuditChainHead, AuditEntry
 from .control import (
     Control,
     ControlMethod,
@@ -41,10 +41,12 @@ from .sampling import ItemOutcome, ItemSelection, Sample, SampleItem, SampleSize
 from .user import REGION_WIDE_ROLES, Role, User
 
 __all__ = [
+    "GENESIS_HASH",
     "REGION_WIDE_ROLES",
     "Action",
     "ActionStatus",
     "AnswerValue",
+    "AuditChainHead",
     "AuditEntry",
     "Control",
     "ControlMethod",
