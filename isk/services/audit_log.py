@@ -76,7 +76,7 @@ def record_refusal(event: str, **details: Any) -> None:
     try:
         record(
             event,
-            method=request.method,
+            http_method=request.method,
             path=shorten(request.full_path.rstrip("?"), 300),
             endpoint=request.endpoint,
             **details,

@@ -182,6 +182,7 @@ FIELD_LABELS: dict[str, Any] = {
     "follow_up_id": _l("SAM-uppföljning (id)"),
     "follow_ups": _l("Uppföljningar"),
     "format": _l("Format"),
+    "http_method": _l("HTTP-metod"),
     "via": _l("Via"),
     "full_review_count": _l("Totalgranskade poster"),
     "id_column": _l("Id-kolumn"),
