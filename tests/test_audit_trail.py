@@ -32,6 +32,7 @@ from isk.services.audit.labels import EVENT_LABELS
 from isk.services.audit.reading import AuditFilter, page_of
 
 from . import control_helpers
+from .conftest import AuthActions
 from .plan_helpers import csrf_from, page_text, post_form
 
 files_dir = control_helpers.files_dir  # fixture
@@ -108,6 +109,20 @@ def test_verify_audit_passes_on_the_untouched_demo(runner, files_dir):
     assert f"Granskningsloggen är hel: {entries} poster kontrollerade." in result.output
     last = db.session.get(AuditEntry, entries)
     assert f"Senaste post: {entries}, kontrollsumma {last.entry_hash}." in result.output
+
+
+def test_the_log_page_reads_every_entry_of_the_demo(client, auth, files_dir):
+    demo.load_demo_data()
+    db.session.commit()
+    auth.login("revisor@example.org", demo.DEMO_PASSWORD)
+
+    response = client.get("/admin/granskningslogg")
+
+    assert response.status_code == 200
+    text_ = entries_text(response)
+    for label in ("Plan fastställd", "Stickprov draget", "SAM-svar sparade", "Inloggning"):
+        assert label in text_
+    assert "_" not in " ".join(w for w in text_.split() if w.isascii() and w.islower())
 
 
 def test_each_entry_carries_the_hash_of_the_one_before(trail):
@@ -328,8 +343,8 @@ def test_a_risk_change_shows_before_and_after_in_swedish(trail, client, auth, ap
     assert entry.details["changes"] == {"likelihood": [3, 4], "criterion_d": [False, True],
                                         "owner_id": [None, trail["controller"].id]}
     assert entry.org_unit_id == trail["unit"].id
-    revisor = app.test_client()
-    AuthLike(revisor).login_via_session(trail["auditor"])
+    revisor = app.test_client()  # another person, in another browser
+    AuthActions(revisor).login_via_session(trail["auditor"])
     page = page_text(revisor.get(f"/admin/granskningslogg?objekttyp=Risk&objekt={risk.id}"))
     assert "Historik för Risk " + str(risk.id) in page
     assert "Risk ändrad" in page and "risk_updated" not in page
@@ -337,18 +352,6 @@ def test_a_risk_change_shows_before_and_after_in_swedish(trail, client, auth, ap
     assert "Kriterium d före: nej → efter: ja" in page
     assert "Riskägare före: – → efter: Kim Kontrollant" in page
     assert "Risk tillagd" in page and "Uppgifter när posten skapades" in page
-
-
-class AuthLike:
-    """Log a second client in through its session (the first client is another person)."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def login_via_session(self, user) -> None:
-        from .conftest import AuthActions
-
-        AuthActions(self.client).login_via_session(user)
 
 
 def test_the_log_page_links_each_entry_to_its_record_and_its_history(trail, client, auth):

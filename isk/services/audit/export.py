@@ -41,7 +41,7 @@ def row_of(view: EntryView) -> list[str]:
         entry.actor.email if entry.actor else "",
         view.event,
         entry.event,
-        view.object,
+        f"{view.object}: {view.object_name}" if view.object_name else view.object,
         str(entry.object_id) if entry.object_id is not None else "",
         entry.org_unit.name if entry.org_unit else "",
         view.details_text(),

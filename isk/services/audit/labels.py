@@ -141,6 +141,7 @@ FIELD_LABELS: dict[str, Any] = {
     "answers": _l("Svar"),
     "archived_at": _l("Arkiverad"),
     "area": _l("Verksamhet"),
+    "band_edges": _l("Beloppsgränser"),
     "before": _l("Före"),
     "bytes": _l("Storlek (byte)"),
     "changed": _l("Ändrade poster"),
@@ -154,6 +155,8 @@ FIELD_LABELS: dict[str, Any] = {
     "code": _l("Kod"),
     "columns": _l("Kolumner"),
     "comment": _l("Kommentar"),
+    "confirmed_at": _l("Avstämd"),
+    "confirmed_by_id": _l("Avstämd av"),
     "consequence": _l("Konsekvens"),
     "content_type": _l("Filtyp"),
     "control": _l("Kontroll (id)"),
@@ -165,6 +168,7 @@ FIELD_LABELS: dict[str, Any] = {
     "criterion_c": _l("Kriterium c"),
     "criterion_d": _l("Kriterium d"),
     "criterion_e": _l("Kriterium e"),
+    "delegating_manager": _l("Fördelande chef"),
     "delegating_manager_id": _l("Fördelande chef (id)"),
     "description": _l("Beskrivning"),
     "diary_number": _l("Diarienummer"),
@@ -209,11 +213,14 @@ FIELD_LABELS: dict[str, Any] = {
     "population_checksum": _l("Populationens kontrollsumma"),
     "population_description": _l("Population"),
     "population_file_name": _l("Populationsfil"),
+    "population_file_size": _l("Populationsfilens storlek (byte)"),
+    "population_format": _l("Populationsfilens format"),
     "position": _l("Ordning"),
     "process_area_id": _l("Verksamhet (id)"),
     "questions": _l("Frågor"),
     "reason": _l("Orsak"),
     "recipient": _l("Mottagare"),
+    "recorded_at": _l("Registrerad"),
     "reference": _l("Beslut"),
     "region_wide": _l("Regionövergripande"),
     "responsible": _l("Ansvarig"),
@@ -240,12 +247,17 @@ FIELD_LABELS: dict[str, Any] = {
     "seed": _l("Frö"),
     "sent_at": _l("Skickad"),
     "sent_back_at": _l("Skickad tillbaka"),
+    "sent_back_by_id": _l("Skickad tillbaka av"),
+    "sent_back_comment": _l("Kommentar vid återsändning"),
     "sha256": _l("Kontrollsumma (SHA-256)"),
     "size": _l("Storlek"),
     "size_method": _l("Storlek bestämd"),
     "size_reason": _l("Motivering av storleken"),
     "source": _l("Källa"),
     "source_plan": _l("Kopierad från plan (id)"),
+    "spec": _l("Urvalets inställningar"),
+    "strata": _l("Strata"),
+    "strata_column": _l("Stratifierad efter kolumn"),
     "started_at": _l("Startad"),
     "started_by_id": _l("Startad av"),
     "status": _l("Status"),
@@ -253,6 +265,7 @@ FIELD_LABELS: dict[str, Any] = {
     "target": _l("Verifierar"),
     "task": _l("Uppgift"),
     "text": _l("Text"),
+    "threshold": _l("Totalgranskning från belopp"),
     "threatens_availability": _l("Hotar tillgänglighet"),
     "threatens_confidentiality": _l("Hotar konfidentialitet"),
     "threatens_integrity": _l("Hotar riktighet"),
@@ -269,13 +282,20 @@ FIELD_LABELS: dict[str, Any] = {
     "year": _l("År"),
 }
 
-# Codes services record as detail values (why a login failed, why a request was refused).
+# Codes services record as detail values (why a login failed, why a session ended).
 VALUE_LABELS: dict[str, Any] = {
     "unknown_user": _l("okänd e-postadress"),
     "wrong_password": _l("fel lösenord"),
     "locked": _l("inloggningen spärrad"),
     "inactive": _l("kontot inaktiverat"),
     "idle": _l("inaktiv för länge"),
+    # Stored values of enums that have no label of their own (stickprov).
+    "statistical": _l("statistiskt beräknad"),
+    "judgement": _l("efter bedömning"),
+    "random": _l("slumpmässigt vald"),
+    "full_review": _l("totalgranskning"),
+    "ok": _l("OK"),
+    "deviation": _l("Avvikelse"),
 }
 
 
@@ -337,7 +357,9 @@ def _enum_label(enum_class: type[enum.Enum], value: Any) -> str:
     except ValueError:
         return str(value)
     label = getattr(member, "label", None)
-    return str(label) if label is not None else str(value)
+    if label is None:
+        label = VALUE_LABELS.get(member.value, member.value)
+    return str(label)
 
 
 def _looks_like_time(text: str) -> bool:

@@ -204,6 +204,7 @@ class EntryView:
     entry: AuditEntry
     event: str
     object: str
+    object_name: str | None = None  # a user's or unit's name, as it is now
     details: list[tuple[str, str]] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
     values: list[tuple[str, str]] = field(default_factory=list)
@@ -227,6 +228,7 @@ class EntryView:
 
 
 STRUCTURED = ("changes", "values", "related", "related_omitted")
+OBJECT_NAME = "__object__"
 
 
 def present(entries: Iterable[AuditEntry]) -> list[EntryView]:
@@ -239,10 +241,12 @@ def present(entries: Iterable[AuditEntry]) -> list[EntryView]:
         kind = entry.object_type
 
         def shown(name: str, value: Any, object_type: str | None = kind) -> str:
-            return names.get((object_type, name, value)) or show_value(value, object_type, name)
+            named = names.get((object_type, name, value)) if isinstance(value, int) else None
+            return named or show_value(value, object_type, name)
 
-        view = EntryView(entry, event_label(entry.event), object_label(kind))
-        view.details = [(field_label(k), show_value(v)) for k, v in details.items()
+        view = EntryView(entry, event_label(entry.event), object_label(kind),
+                         names.get((kind, OBJECT_NAME, entry.object_id)))
+        view.details = [(field_label(k), show_value(v, kind, k)) for k, v in details.items()
                         if k not in STRUCTURED]
         view.changes = [Change(field_label(k), shown(k, pair[0]), shown(k, pair[1]))
                         for k, pair in (details.get("changes") or {}).items()]
@@ -280,7 +284,8 @@ def _references(object_type: str | None) -> dict[str, type]:
 
 
 def _reference_names(entries: list[AuditEntry]) -> dict[tuple[str | None, str, Any], str]:
-    """(object type, field, id) → "Name (id)" for user and unit ids in changes and values."""
+    """(object type, field, id) → "Name (id)" for user and unit ids in changes and values,
+    and for users and units that are entries' objects (field OBJECT_NAME)."""
     wanted: dict[type, set[int]] = {User: set(), OrgUnit: set()}
     found: list[tuple[str | None, str, int, type]] = []
 
@@ -297,6 +302,10 @@ def _reference_names(entries: list[AuditEntry]) -> dict[tuple[str | None, str, A
 
     for entry in entries:
         details = entry.details or {}
+        model = {"User": User, "OrgUnit": OrgUnit}.get(entry.object_type or "")
+        if model is not None and entry.object_id is not None:
+            wanted[model].add(entry.object_id)
+            found.append((entry.object_type, OBJECT_NAME, entry.object_id, model))
         collect(entry.object_type, details.get("changes") or {}, True)
         collect(entry.object_type, details.get("values") or {}, False)
         for related in details.get("related") or []:
