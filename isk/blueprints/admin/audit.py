@@ -85,4 +85,4 @@ def audit_log_verify() -> Response:
         flash(f"{result.summary} {result.head_text}", "success")
     else:
         flash(result.summary, "error")
-    return redirect(url_for("admin.audit_log"))
+    return redirect(url_for("admin.audit_log", **AuditFilter.from_args(request.args).to_args()))
