@@ -535,3 +535,52 @@ def test_the_region_risk_entry_belongs_to_the_units_plan(trail):
     assert entry.org_unit_id == trail["unit"].id
     assert entry.details["values"]["text"] == "Risk att något händer."
     assert db.session.get(Risk, risk.id) is not None
+
+
+def test_archiving_records_when_the_record_was_archived(trail):
+    area = plans.add_process_area(trail["plan"], "Ekonomi")
+    risk = plans.create_risk(area, plans.RiskData("Risk att något händer.", {Criterion.C}))
+    db.session.commit()
+
+    plans.archive_risk(risk)
+    db.session.commit()
+
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.event == "risk_archived")).one()
+    before, after = entry.details["changes"]["archived_at"]
+    assert before is None and after.startswith(str(datetime.now(UTC).year))
+    assert set(entry.details["changes"]) == {"archived_at"}
+
+
+def test_an_event_without_a_label_still_reads_and_can_be_filtered(trail, client, auth):
+    """A new area's events (the ISK-bedömning's, say) are recorded and shown before they get
+    their Swedish label; the label test then asks for one."""
+    audit_log.record("assessment_signed", trail["plan"], sufficient=True)
+    db.session.commit()
+    auth.login_via_session(trail["auditor"])
+
+    response = client.get("/admin/granskningslogg?handelse=assessment_signed")
+
+    assert response.status_code == 200
+    assert "assessment_signed" in entries_text(response)
+    assert '<optgroup label="Övriga">' in response.get_data(as_text=True)
+
+
+def test_the_log_page_runs_the_same_queries_for_ten_entries_as_for_a_hundred(
+    trail, client, auth, query_counter
+):
+    auth.login_via_session(trail["auditor"])
+
+    def statements() -> int:
+        with query_counter() as executed:
+            assert client.get("/admin/granskningslogg").status_code == 200
+        return len(executed)
+
+    for n in range(5):
+        plans.create_plan(trail["unit"], 2030 + n)
+    db.session.commit()
+    few = statements()
+    for n in range(60):
+        plans.create_plan(trail["unit"], 2040 + n)
+    db.session.commit()
+
+    assert statements() == few
