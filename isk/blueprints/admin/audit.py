@@ -12,7 +12,7 @@ from ...models import AuditEntry, OrgUnit, User
 from ...permissions import Permission, access
 from ...services import audit
 from ...services.audit import export
-from ...services.audit.labels import EVENT_GROUPS, EVENT_LABELS, event_label, object_label
+from ...services.audit.labels import EVENT_GROUPS, EVENT_LABELS, object_label
 from ...services.audit.reading import AuditFilter, page_of
 from ...services.audit_log import record
 from ..files import recorded_download
@@ -26,7 +26,7 @@ AUDIT_PAGE_SIZE = 100
 @access(Permission.VIEW_AUDIT_LOG)
 def audit_log() -> str:
     audit_filter = AuditFilter.from_args(request.args)
-    number = request.args.get("sida", "1").strip()
+    number = request.args.get("sida", "").strip() or "1"
     page = page_of(audit_filter, int(number), AUDIT_PAGE_SIZE) if number.isdigit() else None
     if page is None:
         abort(404)
@@ -35,8 +35,7 @@ def audit_log() -> str:
                               for v in page.entries for r in v.related))
     return render_template(
         "admin/audit_log.html", page=page, audit_filter=audit_filter, links=links,
-        choices=_filter_choices(audit_filter), verify_form=EmptyForm(),
-        object_label=object_label, event_label=event_label,
+        choices=_filter_choices(audit_filter), verify_form=EmptyForm(), object_label=object_label,
     )
 
 
@@ -67,7 +66,7 @@ def audit_log_export(kind: str) -> Response:
     content, rows = export.export_log(audit_filter, kind)
     return recorded_download(content, export.MIMETYPES[kind], f"granskningslogg.{kind}",
                              "audit_log_exported", None, format=kind, rows=rows,
-                             filters=audit_filter.describe() or None)
+                             filters=audit_filter.to_args() or None)
 
 
 @bp.route("/granskningslogg/kontroll", methods=["POST"])

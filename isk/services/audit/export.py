@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import chain
 
 from flask_babel import format_datetime
 from flask_babel import gettext as _
@@ -52,9 +53,16 @@ def row_of(view: EntryView) -> list[str]:
 
 
 def export_log(audit_filter: AuditFilter, kind: str) -> tuple[bytes, int]:
-    """The file and how many entries it holds."""
-    rows = [row_of(view) for view in all_of(audit_filter)]
-    return write_table(kind, _("Granskningslogg"), header(), rows), len(rows)
+    """The file and how many entries it holds (read and written a batch at a time)."""
+    written = 0
+
+    def rows() -> Iterator[list[str]]:
+        nonlocal written
+        for view in all_of(audit_filter):
+            written += 1
+            yield row_of(view)
+
+    return write_table(kind, _("Granskningslogg"), header(), rows()), written
 
 
 def write_table(kind: str, title: str, head: Sequence[str],
@@ -63,7 +71,7 @@ def write_table(kind: str, title: str, head: Sequence[str],
     if kind == "csv":
         output = io.StringIO(newline="")
         writer = csv.writer(output, lineterminator="\r\n")
-        for row in (head, *rows):
+        for row in chain([head], rows):
             writer.writerow([neutralise_csv(cell) for cell in row])
         return ("\ufeff" + output.getvalue()).encode("utf-8")
     from openpyxl import Workbook
@@ -71,7 +79,7 @@ def write_table(kind: str, title: str, head: Sequence[str],
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title[:31])
-    for values in (head, *rows):
+    for values in chain([head], rows):
         cells = []
         for value in values:
             cell = WriteOnlyCell(sheet)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from flask_babel import format_datetime
@@ -316,6 +317,7 @@ def field_label(name: str) -> str:
     return str(label) if label is not None else name
 
 
+@cache
 def mapper_for(object_type: str | None) -> Mapper[Any] | None:
     for mapper in db.Model.registry.mappers:
         if mapper.class_.__name__ == object_type:

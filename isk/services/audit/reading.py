@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -106,10 +107,6 @@ class AuditFilter:
             statement = statement.where(
                 AuditEntry.occurred_at < _start_of(self.date_to + timedelta(days=1)))
         return statement
-
-    def describe(self) -> dict[str, str]:
-        """For the export's own audit entry: what was exported."""
-        return self.to_args()
 
 
 def _start_of(day: date) -> datetime:
@@ -266,6 +263,7 @@ def present(entries: Iterable[AuditEntry]) -> list[EntryView]:
     return views
 
 
+@cache
 def _references(object_type: str | None) -> dict[str, type]:
     """The object's columns that name a user or a unit: field → model."""
     mapper = mapper_for(object_type)
