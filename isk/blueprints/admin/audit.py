@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -20,6 +22,7 @@ from . import bp
 from .audit_links import record_links
 
 AUDIT_PAGE_SIZE = 100
+DIGITS = re.compile(r"[0-9]+")
 
 
 @bp.route("/granskningslogg")
@@ -27,12 +30,11 @@ AUDIT_PAGE_SIZE = 100
 def audit_log() -> str:
     audit_filter = AuditFilter.from_args(request.args)
     number = request.args.get("sida", "").strip() or "1"
-    page = page_of(audit_filter, int(number), AUDIT_PAGE_SIZE) if number.isdigit() else None
+    page = page_of(audit_filter, int(number), AUDIT_PAGE_SIZE) if DIGITS.fullmatch(number) else None
     if page is None:
         abort(404)
-    links = record_links((v.entry.object_type, v.entry.object_id) for v in page.entries)
-    links.update(record_links((r.object_type, r.object_id)
-                              for v in page.entries for r in v.related))
+    links = record_links([(v.entry.object_type, v.entry.object_id) for v in page.entries]
+                         + [(r.object_type, r.object_id) for v in page.entries for r in v.related])
     return render_template(
         "admin/audit_log.html", page=page, audit_filter=audit_filter, links=links,
         choices=_filter_choices(audit_filter), verify_form=EmptyForm(), object_label=object_label,

@@ -25,6 +25,7 @@ from .labels import event_label, field_label, mapper_for, object_label, show_val
 
 OBJECT_TYPE = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,59}")
 EVENT_CODE = re.compile(r"[a-z][a-z0-9_]{0,59}")
+DIGITS = re.compile(r"[0-9]{1,12}")
 # Query-string names, in Swedish like the rest of the URLs.
 ARGS = {
     "actor_id": "anvandare", "unit_id": "enhet", "object_type": "objekttyp",
@@ -49,13 +50,14 @@ class AuditFilter:
 
         def number(name: str) -> int | None:
             value = (args.get(ARGS[name]) or "").strip()
-            return int(value) if value.isdigit() and 0 < int(value) <= MAX_ID else None
+            return int(value) if DIGITS.fullmatch(value) and 0 < int(value) <= MAX_ID else None
 
         def day(name: str) -> date | None:
             try:
-                return date.fromisoformat((args.get(ARGS[name]) or "").strip())
+                value = date.fromisoformat((args.get(ARGS[name]) or "").strip())
             except ValueError:
                 return None
+            return value if 1900 <= value.year <= 2999 else None
 
         def matching(name: str, pattern: re.Pattern[str]) -> str | None:
             value = (args.get(ARGS[name]) or "").strip()
