@@ -34,9 +34,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from . import i18n, permissions
     from .extensions import babel, csrf, db, login_manager, migrate
-    from .services import accounts
+    from .services import accounts, audit
 
     db.init_app(app)
+    audit.install()
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             event.listen(db.engine, "connect", _configure_sqlite_connection)
@@ -54,8 +55,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .blueprints.admin import texts  # noqa: F401  (its views join the admin blueprint)
-    from .blueprints.admin.views import bp as admin_bp
+    from .blueprints.admin import bp as admin_bp
     from .blueprints.assessment import bp as assessment_bp
     from .blueprints.auth.views import bp as auth_bp
     from .blueprints.controls import bp as controls_bp

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sys
 
 import click
@@ -12,7 +13,7 @@ from sqlalchemy import select
 
 from .extensions import db
 from .models import OrgUnitKind, Plan, Role
-from .services import accounts, demo, org
+from .services import accounts, audit_log, demo, org
 from .services.errors import DomainError
 
 isk_group = AppGroup("isk", help="ISK: intern styrning och kontroll.")
@@ -180,7 +181,40 @@ def export_plan(unit: str, year: int, kind: str, output: str) -> None:
     else:
         data = exports.to_csv(document)
     Path(output).write_bytes(data)
+    audit_log.record("plan_exported", plan, format=kind, file=Path(output).name,
+                     bytes=len(data), sha256=hashlib.sha256(data).hexdigest(), via="cli")
+    db.session.commit()
     click.echo(_("Skrev %(file)s (%(size)d byte).", file=output, size=len(data)))
+
+
+# --- the granskningslogg --------------------------------------------------------------------
+
+
+@isk_group.command("verify-audit")
+@click.option("--anchor", "anchors", multiple=True, metavar="ID:HASH",
+              help="En post och kontrollsumma som noterats vid en tidigare kontroll; "
+                   "kontrollera att den är oförändrad.")
+def verify_audit(anchors: tuple[str, ...]) -> None:
+    """Kontrollera granskningsloggens kedja: varje post, dess plats och loggens slut.
+
+    Avslutas med 0 när loggen är hel. Annars skrivs den första posten som är ändrad,
+    borttagen eller omordnad ut, och kommandot avslutas med 1.
+    """
+    from .services import audit
+
+    try:
+        parsed = [audit.Anchor.parse(text) for text in anchors]
+    except ValueError as error:
+        raise click.ClickException(
+            _("Ange --anchor som postnummer och kontrollsumma: 42:<64 hexadecimala tecken>.")
+        ) from error
+    result = audit.verify(anchors=parsed)
+    if result.problem is not None:
+        raise click.ClickException(
+            result.summary + " " + _("%(n)d poster före den är hela.", n=result.checked)
+        )
+    click.echo(result.summary)
+    click.echo(result.head_text)
 
 
 # --- SAM -------------------------------------------------------------------------------------

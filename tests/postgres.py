@@ -61,7 +61,11 @@ def _as_root() -> str:
         if created.returncode != 0:
             raise PostgresUnavailable("pg_createcluster failed: " + created.stderr)
         listing = _run(["pg_lsclusters", "--no-header"]).stdout.split()
-    version, cluster, port = listing[0], listing[1], listing[2]
+    # Debian's own cluster "main", not one that another run (a load test) made for itself.
+    rows = [line.split() for line in _run(["pg_lsclusters", "--no-header"]).stdout.splitlines()
+            if line.strip()]
+    main = [row for row in rows if row[1] == "main"]
+    version, cluster, port = (main or rows)[0][:3]
     started = _run(["pg_ctlcluster", version, cluster, "start"])
     if started.returncode not in (0, 2):  # 2: already running
         raise PostgresUnavailable("pg_ctlcluster start failed: " + started.stderr)

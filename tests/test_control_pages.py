@@ -94,9 +94,9 @@ def test_a_controller_plans_a_control_draws_a_sample_and_reports_it(client, auth
     assert "Kontrollen kan inte förlitas på" in page
     assert "2 av 59" in page and "3,4 %" in page
 
-    redraw = client.post(f"{sample_path}/dra-igen", data={"csrf_token": csrf_from(
-        client.get(sample_path))}, follow_redirects=True)
-    assert "samma 59 poster" in page_text(redraw)
+    redraw = client.post(f"{sample_path}/omprovning", data={"csrf_token": csrf_from(
+        client.get(sample_path))})
+    assert "Samma 59 poster i samma ordning" in page_text(redraw)
 
     response = post_form(client, f"{_base(world)}/{control.id}/utfall/ny", {
         "performed_text": "vecka 14", "performed_on": "2026-04-02", "status": "findings",

@@ -197,3 +197,28 @@ def test_anyone_who_reads_plans_may_read_the_regions_shared_plan(two_namnder, ma
 
     assert client.get(f"/planer/{region_plan.id}").status_code == 200
     assert client.get(f"/planer/{region_plan.id}/risker/ny").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [
+        (Role.ADMIN, True),
+        (Role.AUDITOR, True),
+        (Role.CONTROLLER, False),
+        (Role.MANAGER, False),
+        (Role.READER, False),
+        (Role.HR, False),
+    ],
+)
+def test_only_those_who_read_the_audit_log_export_and_check_it(
+    role, allowed, make_unit, make_user, auth, client
+):
+    make_user("someone@example.org", role, make_unit("Servicenämnden"))
+    auth.login("someone@example.org")
+    token = auth.csrf_token("/")
+
+    exports = [client.get(f"/admin/granskningslogg/export.{kind}") for kind in ("xlsx", "csv")]
+    check = client.post("/admin/granskningslogg/kontroll", data={"csrf_token": token})
+
+    assert [r.status_code for r in exports] == ([200, 200] if allowed else [403, 403])
+    assert check.status_code == (302 if allowed else 403)

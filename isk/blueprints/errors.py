@@ -1,4 +1,8 @@
-"""Error pages: Swedish messages, the right status, and a rollback after a server error."""
+"""Error pages: Swedish messages, the right status, and a rollback after a server error.
+
+A refused request (403, or a form without a valid CSRF token) is recorded in the
+granskningslogg in a transaction of its own, after the request's work is rolled back.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import db
+from ..services import audit_log
 
 
 def _messages() -> dict[int, tuple[str, str]]:
@@ -44,6 +49,7 @@ def render_error(status: int, message: str | None = None) -> tuple[str, int]:
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[str, int]:
+        audit_log.record_refusal("csrf_refused", reason=error.description)
         return render_error(
             400,
             _(
@@ -51,6 +57,11 @@ def register(app: Flask) -> None:
                 "varit öppen länge. Ladda om sidan och försök igen."
             ),
         )
+
+    @app.errorhandler(403)
+    def forbidden(error: HTTPException) -> tuple[str, int]:
+        audit_log.record_refusal("request_refused")
+        return render_error(403)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int] | HTTPException:

@@ -12,7 +12,7 @@ from .assessment import (
     RegionTextKey,
     SamIndicatorTarget,
 )
-from .audit import AuditEntry
+from .audit import GENESIS_HASH, AuditChainHead, AuditEntry
 from .control import (
     Control,
     ControlMethod,
@@ -53,6 +53,7 @@ from .sampling import ItemOutcome, ItemSelection, Sample, SampleItem, SampleSize
 from .user import REGION_WIDE_ROLES, Role, User
 
 __all__ = [
+    "GENESIS_HASH",
     "REGION_WIDE_ROLES",
     "REQUIREMENTS",
     "Action",
@@ -62,6 +63,7 @@ __all__ = [
     "AssessmentPeriod",
     "AssessmentRevision",
     "AssessmentStatus",
+    "AuditChainHead",
     "AuditEntry",
     "Control",
     "ControlMethod",

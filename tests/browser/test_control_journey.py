@@ -76,8 +76,10 @@ def test_a_controller_draws_a_sample_records_the_outcome_and_prints_the_follow_u
     assert_accessible(page, "the sample page with its evaluation")
     screenshot(page, "control-sample")
 
-    page.get_by_role("button", name="Dra igen och jämför").click()
-    expect(page.get_by_text("samma 12 poster i samma ordning")).to_be_visible()
+    page.get_by_role("link", name="Ompröva: populationsfil och omdragning").click()
+    page.get_by_role("button", name="Dra om urvalet").click()
+    expect(page.get_by_text("Samma 12 poster i samma ordning")).to_be_visible()
+    page.get_by_role("link", name=re.compile(r"^Till stickprovet")).click()
 
     page.get_by_role("link", name="Registrera kontrollutfall").click()
     page.get_by_label("Utfört", exact=True).fill("vecka 21")

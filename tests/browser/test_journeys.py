@@ -246,7 +246,8 @@ def test_admin_pages_are_accessible(page: Any, login: Any, assert_accessible: An
         expect(users.get_by_role("cell", name=demo_user.email, exact=True)).to_have_count(1)
     assert_accessible(page, "the user list")
 
-    page.get_by_role("link", name="Granskningslogg").click()
+    page.get_by_role("navigation", name="Huvudmeny").get_by_role(
+        "link", name="Granskningslogg").click()
     expect(page).to_have_url(re.compile(r"/admin/granskningslogg$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Granskningslogg")
     expect(page.locator("main tbody tr").first).to_be_visible()  # at least this login

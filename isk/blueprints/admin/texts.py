@@ -16,7 +16,7 @@ from ...models import OrgUnit, OrgUnitKind, RegionTextKey
 from ...permissions import Permission, access, require
 from ...services import wording
 from ..refusals import REFUSALS, show_refusal
-from .views import bp
+from . import bp
 
 
 def texts_form(region: OrgUnit, data: dict[str, object] | None = None) -> FlaskForm:

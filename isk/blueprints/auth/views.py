@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from ...extensions import db, login_manager
 from ...forms import EmptyForm
 from ...permissions import AUTHENTICATED, PUBLIC, access
-from ...services import accounts
+from ...services import accounts, audit_log
 from .forms import ChangePasswordForm, LoginForm
 
 bp = Blueprint("auth", __name__)
@@ -69,6 +69,8 @@ def login() -> Response | str | tuple[str, int]:
 def logout() -> Response:
     form = EmptyForm()
     if form.validate_on_submit():
+        audit_log.record("logout", current_user._get_current_object())
+        db.session.commit()
         logout_user()
         flash(_("Du är utloggad."), "info")
     return redirect(url_for("auth.login"))

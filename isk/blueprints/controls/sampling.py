@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -15,6 +15,7 @@ from ...models import Control, ItemOutcome, Plan, Sample
 from ...permissions import Permission, access
 from ...services.sampling import samples, stats
 from ...services.sampling.population import MAX_FILE_BYTES, parse_amount
+from ..files import recorded_download
 from ..plans.helpers import plan_or_404
 from ..refusals import REFUSALS, show_refusal
 from . import bp
@@ -23,6 +24,7 @@ from .helpers import control_or_404, may_record, sample_or_404
 
 View = Response | str | tuple[str, int]
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+POPULATION_TYPES = {"csv": "text/csv", "xlsx": XLSX_TYPE}
 
 
 # --- the size, as `flask isk sample-size` gives it ----------------------------------------------
@@ -154,7 +156,6 @@ def _sample_page(plan: Plan, control: Control, sample: Sample, status: int = 200
     return render_template(
         "controls/sample.html", plan=plan, control=control, sample=sample,
         state=samples.status_of(sample), outcomes_form=outcomes_form, upload_form=upload_form,
-        redraw_form=EmptyForm(),
         can_record=may_record(plan),
         fraction=Fraction, rate_text=stats.rate_text, format_percent=stats.format_percent,
         ItemOutcome=ItemOutcome,
@@ -173,10 +174,8 @@ def sample(plan_id: int, control_id: int, sample_id: int) -> View:
 def sample_xlsx(plan_id: int, control_id: int, sample_id: int) -> Response:
     _plan, control = _plan_control(plan_id, control_id, Permission.VIEW_PLAN)
     sample = sample_or_404(control, sample_id)
-    response = Response(samples.worklist_xlsx(sample), mimetype=XLSX_TYPE)
-    response.headers["Content-Disposition"] = f'attachment; filename="stickprov-{sample.id}.xlsx"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return recorded_download(samples.worklist_xlsx(sample), XLSX_TYPE,
+                             f"stickprov-{sample.id}.xlsx", "sample_worklist_exported", sample)
 
 
 def _entries(sample: Sample) -> dict[str, samples.ItemEntry]:
@@ -232,24 +231,46 @@ def upload_results(plan_id: int, control_id: int, sample_id: int) -> View:
                             sample_id=sample.id, _anchor="utvardering"))
 
 
-@bp.route("/planer/<int:plan_id>/kontroller/<int:control_id>/stickprov/<int:sample_id>/dra-igen",
-          methods=["POST"])
-@access(Permission.RECORD_CONTROLS)
-def redraw(plan_id: int, control_id: int, sample_id: int) -> View:
-    plan, control = _plan_control(plan_id, control_id, Permission.RECORD_CONTROLS)
-    sample = sample_or_404(control, sample_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        same = samples.verify_redraw(sample)
-    except REFUSALS as error:
-        show_refusal(None, error)
-    else:
-        db.session.commit()
-        if same:
-            flash(_("Urvalet är draget igen med samma frö ur samma fil: samma %(n)d poster i "
-                    "samma ordning.", n=len(sample.items)), "success")
+# --- reperformance: for anyone who may read the plan, changing nothing --------------------------
+
+
+@bp.route("/planer/<int:plan_id>/kontroller/<int:control_id>/stickprov/<int:sample_id>/omprovning",
+          methods=["GET", "POST"])
+@access(Permission.VIEW_PLAN)
+def reperform(plan_id: int, control_id: int, sample_id: int) -> View:
+    """The population file and its checksum; on POST the draw is redone and compared."""
+    plan, control = _plan_control(plan_id, control_id, Permission.VIEW_PLAN)
+    sample = samples.load_sample(sample_or_404(control, sample_id).id)
+    form, outcome, status = EmptyForm(), None, 200
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            outcome = samples.redraw_sample(sample)
+        except REFUSALS as error:
+            status = show_refusal(form, error)
         else:
-            flash(_("Urvalet blev inte detsamma när det drogs igen."), "error")
-    return redirect(url_for("controls.sample", plan_id=plan.id, control_id=control.id,
-                            sample_id=sample.id))
+            db.session.commit()
+    return render_template(
+        "controls/reperform.html", plan=plan, control=control, sample=sample, form=form,
+        checksum_now=samples.population_checksum_now(sample), outcome=outcome,
+    ), status
+
+
+@bp.route("/planer/<int:plan_id>/kontroller/<int:control_id>/stickprov/<int:sample_id>/population")
+@access(Permission.VIEW_PLAN)
+def population_file(plan_id: int, control_id: int, sample_id: int) -> Response:
+    """The kept population file as it was drawn from; the download is recorded."""
+    _plan, control = _plan_control(plan_id, control_id, Permission.VIEW_PLAN)
+    sample = sample_or_404(control, sample_id)
+    population = samples.population_for_download(sample)
+    if population is None:
+        abort(404)
+    db.session.commit()
+    response = send_file(population.path, as_attachment=True, max_age=0,
+                         download_name=sample.population_file_name,
+                         mimetype=POPULATION_TYPES.get(population.file_format,
+                                                       "application/octet-stream"))
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -28,6 +28,7 @@ from ...services import controls
 from ...services.controls import evidence, followup
 from ...services.controls.periods import Period, schedule_text
 from ...services.pdf.followup import render_followup
+from ..files import recorded_download
 from ..plans.helpers import plan_or_404
 from ..refusals import REFUSALS, View, show_refusal, submit
 from . import bp
@@ -236,11 +237,11 @@ def evidence_file(plan_id: int, file_id: int) -> Response:
             or file.result.control.plan_id != plan.id):
         abort(404)
     require(Permission.VIEW_PLAN, plan)
-    path = evidence.path_of(file)
-    if not path.is_file():
+    content = evidence.read_for_download(file)
+    if content is None:
         abort(404)
-    # Read whole (at most EVIDENCE_MAX_BYTES) so no file handle outlives the request.
-    response = send_file(io.BytesIO(path.read_bytes()), mimetype=file.content_type,
+    db.session.commit()
+    response = send_file(io.BytesIO(content), mimetype=file.content_type,
                          as_attachment=True,
                          download_name=file.original_name, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -275,8 +276,6 @@ def report_pdf(plan_id: int) -> Response:
     plan = plan_with_content_or_404(plan_id)
     period = _period()
     data = render_followup(followup.build_report(plan, period))
-    response = Response(data, mimetype=PDF_TYPE)
     filename = f"uppfoljning-{plan.org_unit.code}-{plan.year}-{period.value}.pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return recorded_download(data, PDF_TYPE, filename, "followup_exported", plan,
+                             format="pdf", period=period.value)

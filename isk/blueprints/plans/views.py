@@ -20,7 +20,7 @@ from ...services import plans, wording
 from ...services.pdf.plan import render_plan
 from ...services.plans import exports, versions
 from ...services.plans.document import from_snapshot, table_rows
-from ..files import download
+from ..files import recorded_download
 from ..refusals import REFUSALS, show_refusal
 from . import bp
 from . import page as plan_page
@@ -177,7 +177,8 @@ def revision_pdf(plan_id: int, number: int) -> Response:
                                                revision.snapshot),
                       printed_at=utcnow(),
                       printed_by=current_user.name, revision=revision.number)
-    return download(pdf, "application/pdf", f"{_file_stem(plan)}-version-{number}.pdf")
+    return recorded_download(pdf, "application/pdf", f"{_file_stem(plan)}-version-{number}.pdf",
+                             "plan_exported", plan, format="pdf", revision=number)
 
 
 def _file_stem(plan: Plan) -> str:
@@ -196,10 +197,11 @@ def export(plan_id: int, kind: str) -> Response:
                            changed_after=plans.changed_after_adoption(plan),
                            printed_by=current_user.name,
                            revision=plans.latest_revision_number(plan))
-        return download(data, "application/pdf", f"{stem}.pdf")
-    if kind == "xlsx":
+        mimetype = "application/pdf"
+    elif kind == "xlsx":
         data = exports.to_xlsx(document, _("Internkontrollplan %(year)d", year=plan.year))
-        return download(
-            data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            f"{stem}.xlsx")
-    return download(exports.to_csv(document), "text/csv; charset=utf-8", f"{stem}.csv")
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        data, mimetype = exports.to_csv(document), "text/csv; charset=utf-8"
+    return recorded_download(data, mimetype, f"{stem}.{kind}", "plan_exported", plan,
+                             format=kind)

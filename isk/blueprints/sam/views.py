@@ -28,7 +28,7 @@ from ...permissions import (
 )
 from ...services import clock, org, sam
 from ...services.pdf import sam_overview as overview_pdf
-from ..files import download
+from ..files import recorded_download
 from ..refusals import REFUSALS, show_refusal
 from . import forms
 
@@ -186,7 +186,9 @@ def round_overview(round_id: int) -> tuple[str, int]:
 def export_xlsx(round_id: int) -> Response:
     sam_round, unit = load_round_in_scope(round_id)
     content = sam.overview_xlsx(sam.build_overview(sam_round, unit))
-    return download(content, XLSX_TYPE, sam.export_filename(sam_round, unit, "xlsx"))
+    return recorded_download(content, XLSX_TYPE, sam.export_filename(sam_round, unit, "xlsx"),
+                             "sam_overview_exported", sam_round, format="xlsx",
+                             org_unit=unit.code)
 
 
 @bp.route("/rundor/<int:round_id>/oversikt.pdf")
@@ -194,7 +196,10 @@ def export_xlsx(round_id: int) -> Response:
 def export_pdf(round_id: int) -> Response:
     sam_round, unit = load_round_in_scope(round_id)
     content = overview_pdf.render_overview(sam.build_overview(sam_round, unit))
-    return download(content, "application/pdf", sam.export_filename(sam_round, unit, "pdf"))
+    return recorded_download(content, "application/pdf",
+                             sam.export_filename(sam_round, unit, "pdf"),
+                             "sam_overview_exported", sam_round, format="pdf",
+                             org_unit=unit.code)
 
 
 @bp.route("/rundor/<int:round_id>/fragor", methods=["GET", "POST"])

@@ -99,6 +99,8 @@ def enforce_idle_timeout() -> None:
     limit = current_app.config["SESSION_IDLE_MINUTES"] * 60
     last_seen = session.get(SESSION_LAST_SEEN)
     if last_seen is None or time.time() - float(last_seen) > limit:
+        audit_log.record("session_expired", current_user._get_current_object(), reason="idle")
+        db.session.commit()  # a hook, not a view: the entry is all this request has written
         logout_user()
         session.clear()
         g.session_expired = True

@@ -206,9 +206,7 @@ def update_assessment(assessment: Assessment, content: AssessmentContent,
     content.apply_to(assessment)
     assessment.updated_at = utcnow()
     flush()
-    audit_log.record("assessment_updated", assessment,
-                     fields=[name for name in content.field_names()
-                             if getattr(before, name) != getattr(content, name)])
+    audit_log.record("assessment_updated", assessment)  # before → after: the audit trail
     if reason is not None:
         record_revision(assessment, reason, user)
 

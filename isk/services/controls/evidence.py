@@ -168,3 +168,19 @@ def store(result: ControlResult, upload: EvidenceUpload) -> EvidenceFile:
 
 def path_of(evidence: EvidenceFile) -> Path:
     return files_dir() / "evidence" / evidence.stored_name
+
+
+def read_for_download(evidence: EvidenceFile) -> bytes | None:
+    """The file's bytes (None if it is gone); the download is recorded.
+
+    The entry says whether the file still matches the checksum taken at upload. The file is
+    read whole (at most EVIDENCE_MAX_BYTES) so that no file handle outlives the request.
+    """
+    path = path_of(evidence)
+    if not path.is_file():
+        return None
+    content = path.read_bytes()
+    digest = hashlib.sha256(content).hexdigest()
+    audit_log.record("evidence_downloaded", evidence, file=evidence.original_name,
+                     bytes=len(content), sha256=digest, verified=digest == evidence.sha256)
+    return content

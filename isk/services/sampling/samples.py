@@ -9,6 +9,7 @@ that its checksum is unchanged.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -238,10 +239,31 @@ def spec_of(sample: Sample) -> DrawSpec:
     )
 
 
-def verify_redraw(sample: Sample) -> bool:
-    """Draw again from the kept file with the stored seed; True if the very same items come out.
+# --- reperformance: what a revisor redoes without changing anything ---------------------------
 
-    Raises SampleError if the file is gone or is no longer the same population.
+
+@dataclass(frozen=True)
+class Redraw:
+    """The stored items and those the same draw gives again, position by position."""
+
+    stored: list[str]
+    redrawn: list[str]
+
+    @property
+    def same(self) -> bool:
+        return self.stored == self.redrawn
+
+    @property
+    def differing(self) -> int:
+        return sum(a != b for a, b in zip(self.stored, self.redrawn, strict=False)) + abs(
+            len(self.stored) - len(self.redrawn))
+
+
+def redraw_sample(sample: Sample) -> Redraw:
+    """Draw again from the kept file with the stored seed and method, changing nothing.
+
+    Only the audit entry is written: that it was done, and whether the very same items came
+    out. Raises SampleError if the file is gone or is no longer the same population.
     """
     population = stored_population(sample.population_checksum)
     if population is None:
@@ -252,9 +274,38 @@ def verify_redraw(sample: Sample) -> bool:
                         population.filename)
     except DrawError as error:
         raise SampleError([str(error)]) from error
-    same = result.item_ids == [item.item_id for item in sample.items]
-    audit_log.record("sample_redrawn", sample, identical=same)
-    return same
+    outcome = Redraw([item.item_id for item in sample.items], list(result.item_ids))
+    audit_log.record("sample_redrawn", sample, identical=outcome.same)
+    return outcome
+
+
+def verify_redraw(sample: Sample) -> bool:
+    """True if drawing again gives the very same items in the same order (see redraw_sample)."""
+    return redraw_sample(sample).same
+
+
+def population_checksum_now(sample: Sample) -> str | None:
+    """SHA-256 of the kept population file as it is now; None if the file is gone."""
+    population = stored_population(sample.population_checksum)
+    if population is None:
+        return None
+    digest = hashlib.sha256()
+    with open(population.path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def population_for_download(sample: Sample) -> StoredPopulation | None:
+    """The kept population file (None if gone); the download is recorded with its checksum."""
+    population = stored_population(sample.population_checksum)
+    if population is None:
+        return None
+    checksum = population_checksum_now(sample)
+    audit_log.record("population_downloaded", sample, file=sample.population_file_name,
+                     bytes=population.file_size, sha256=checksum,
+                     verified=checksum == sample.population_checksum)
+    return population
 
 
 # --- results per item -----------------------------------------------------------------------
