@@ -23,7 +23,7 @@ from ...models import (
     User,
 )
 from .. import clock, org
-from ..plans.exports import set_text_cell
+from ..spreadsheets import set_text_cell
 from .common import (
     NEEDS_COMMENT,
     TARGET_SHARE,
