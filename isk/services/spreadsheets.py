@@ -45,7 +45,7 @@ import tempfile
 import zipfile
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, BinaryIO, NamedTuple
 
@@ -82,6 +82,10 @@ _SCAN_TABLE = bytes(
     for byte in range(256)
 )
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
+# How an XLSX writes a character XML cannot carry (and "_x005F_" for a literal "_"): Excel writes
+# a vertical tab as "_x000B_". openpyxl leaves these as they are; the gate reads them as Excel.
+_EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_PLAIN_VALUES = frozenset({int, float, bool, datetime, date, time, timedelta})
 
 
 class SheetFormat(StrEnum):
@@ -130,6 +134,10 @@ def runs_as_formula(text: str) -> bool:
     if not stripped.startswith(FORMULA_STARTS):
         return False
     return not (_SIGNED_NUMBER.fullmatch(stripped) or not stripped.strip("+-@ "))
+
+
+def _excel_unescaped(found: re.Match[str]) -> str:
+    return chr(int(found.group(1), 16))
 
 
 def character_code(character: str) -> str:
@@ -477,11 +485,18 @@ class Spreadsheet:
             rows = sheet.iter_rows(max_col=width + SPARE_COLUMNS)
             limit = self._row_limit()
             number = 0
+            gap = None  # openpyxl fills a gap between rows with one and the same empty row
             while (cells := self._next_row(rows)) is not None:
                 number += 1
                 if limit is not None and number > limit:
                     raise self._refuse(_too_many_rows(limit - 1))
-                yield number, *_xlsx_cells(cells, raw)
+                if cells is gap:
+                    yield number, [], ()
+                    continue
+                values, refusals = _xlsx_cells(cells, raw)
+                if not values:
+                    gap = cells
+                yield number, values, refusals
         finally:
             workbook.close()
 
@@ -498,22 +513,23 @@ def _last_value(cells: Sequence[Any]) -> int:
 
 
 def _xlsx_cells(cells: Sequence[Any], raw: bool) -> tuple[list[Any], tuple[Refusal, ...]]:
-    values: list[Any] = []
+    values = [cell.value for cell in cells]
+    while values and values[-1] is None:
+        values.pop()
     refusals: tuple[Refusal, ...] = ()
-    last = -1
-    for index, cell in enumerate(cells):
-        value = cell.value
-        if value is None:
-            values.append(None if raw else "")
-            continue
-        last = index
-        if cell.data_type == "f":
+    for index, value in enumerate(values):
+        if value.__class__ is str:
+            if value[:1] == "=" and cells[index].data_type == "f":
+                refusals += (Refusal(index, _formula_reason()),)
+                continue
+            if "_x" in value:
+                value = values[index] = _EXCEL_ESCAPE.sub(_excel_unescaped, value)
+            if code := control_character(value):
+                refusals += (Refusal(index, _control_reason(code)),)
+        elif (value is not None and value.__class__ not in _PLAIN_VALUES
+              and cells[index].data_type == "f"):  # an array or data table formula
             refusals += (Refusal(index, _formula_reason()),)
-        elif value.__class__ is str and (code := control_character(value)):
-            refusals += (Refusal(index, _control_reason(code)),)
-        values.append(value if raw else cell_text(value))
-    del values[last + 1 :]
-    return values, refusals
+    return (values if raw else [cell_text(value) for value in values]), refusals
 
 
 def _csv_refusals(cells: list[str], controls: bool, formulas: bool) -> tuple[Refusal, ...]:
@@ -584,11 +600,13 @@ def set_text_cell(cell: Any, value: object) -> Any:
 
     Text is stored as a string (openpyxl would otherwise store "=..." as a formula), and text
     that a spreadsheet could take for a formula gets Excel's own quote prefix, so it shows
-    unchanged. Other values (numbers, dates) are stored as they are.
+    unchanged. Text that reads as Excel's escape of a character ("_x000B_") is escaped in turn,
+    so Excel and the reader show it as written. Other values (numbers, dates) are stored as they
+    are.
     """
     if isinstance(value, str):
         value = export_text(value)
-        cell.value = value
+        cell.value = _EXCEL_ESCAPE.sub(r"_x005F\g<0>", value) if "_x" in value else value
         cell.data_type = "s"
         if looks_like_formula(value):
             cell.quotePrefix = True

@@ -294,6 +294,8 @@ class _Pass:
         problems = self.problems
         row_count = 0
         for row_number, cells, refusals in raw_rows:
+            if not cells:
+                continue  # a blank row
             if refusals:
                 for problem in cell_problems(row_number, refusals):
                     self.problem(problem)
