@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import zipfile
 
 from pypdf import PdfReader
 
@@ -57,3 +58,12 @@ def plan_table_text(response) -> str:
     end = body.find("</table>", start)
     text = re.sub(r"<[^>]+>", " ", body[start:end])
     return re.sub(r"\s+", " ", html.unescape(text))
+
+
+def zip_bytes(files: dict[str, bytes]) -> bytes:
+    """A zip archive of the files (an XLSX is one), to build damaged or hostile workbooks."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()

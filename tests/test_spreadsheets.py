@@ -49,7 +49,7 @@ from isk.services.spreadsheets import Limits, Spreadsheet
 
 from . import control_helpers
 from .control_helpers import make_control, population_csv
-from .plan_helpers import csrf_from, page_text, pdf_text, post_form, squeeze
+from .plan_helpers import csrf_from, page_text, pdf_text, post_form, squeeze, zip_bytes
 from .sam_factories import build_sam_org
 
 files_dir, world = control_helpers.files_dir, control_helpers.world  # fixtures
@@ -106,20 +106,12 @@ def unzip(data: bytes) -> dict[str, bytes]:
         return {name: archive.read(name) for name in archive.namelist()}
 
 
-def rezip(parts: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, content in parts.items():
-            archive.writestr(name, content)
-    return buffer.getvalue()
-
-
 @functools.cache
 def _bomb(rows: tuple[tuple[str, ...], ...]) -> bytes:
     parts = unzip(xlsx([list(row) for row in rows]))
     sheet = "xl/worksheets/sheet1.xml"
     parts[sheet] = parts[sheet].replace(b"</worksheet>", b" " * (20 * MIB) + b"</worksheet>")
-    return rezip(parts)
+    return zip_bytes(parts)
 
 
 def zip_bomb(rows: list[list[str]]) -> bytes:
@@ -397,7 +389,7 @@ def test_an_archive_that_unpacks_past_the_callers_limit_is_refused():
     parts = unzip(xlsx([["id"], ["A"]]))
     parts["xl/media/bild.bin"] = random.Random(1).randbytes(2 * MIB)  # packs not at all
 
-    message = refusal(rezip(parts), "b.xlsx", max_unpacked=MIB)
+    message = refusal(zip_bytes(parts), "b.xlsx", max_unpacked=MIB)
 
     assert "Filen kan inte läsas som en Excel-fil: den packas upp till mer än 1 MB." in message
 
@@ -418,7 +410,7 @@ def test_an_archive_with_too_many_or_odd_parts_is_refused(change, message):
     parts = unzip(xlsx([["id"], ["A"]]))
     change(parts)
 
-    assert message in refusal(rezip(parts), "b.xlsx")
+    assert message in refusal(zip_bytes(parts), "b.xlsx")
 
 
 def test_an_encrypted_or_oddly_packed_part_is_refused():

@@ -108,7 +108,7 @@ class Limits:
     """What a caller accepts; everything else about reading is the same for every caller."""
 
     max_bytes: int
-    max_rows: int | None = None  # rows below the header; None: as many as an XLSX sheet has
+    max_rows: int | None = None  # rows below the header; None: only an XLSX sheet's own limit
     max_columns: int = MAX_COLUMNS
     max_unpacked: int = MAX_UNPACKED_BYTES
 
@@ -126,8 +126,10 @@ def looks_like_formula(text: str) -> bool:
 
 
 def runs_as_formula(text: str) -> bool:
-    """Whether a spreadsheet would run this CSV cell: `=...`, or `+ - @` before anything but a
-    number (a lone sign runs nothing)."""
+    """Whether a spreadsheet would run this CSV cell: `=...`, or `+ - @` before all but a number.
+
+    A lone sign, or signs alone, run nothing.
+    """
     stripped = text.lstrip(_WHITESPACE)
     if stripped.startswith("="):
         return True
@@ -137,7 +139,8 @@ def runs_as_formula(text: str) -> bool:
 
 
 def _excel_unescaped(found: re.Match[str]) -> str:
-    return chr(int(found.group(1), 16))
+    code = int(found.group(1), 16)
+    return found.group() if 0xD800 <= code <= 0xDFFF else chr(code)  # no lone surrogates
 
 
 def character_code(character: str) -> str:
