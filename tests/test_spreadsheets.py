@@ -625,13 +625,25 @@ def test_a_large_clean_csv_is_streamed_without_a_check_per_cell(monkeypatch):
     assert len(read(data)) == 50_001
 
 
-def test_a_check_the_scan_would_miss_at_a_chunk_boundary_is_not_missed():
-    line = "F;1\r\n"
-    filler = line * ((spreadsheets.CHUNK - len("id;x\r\n")) // len(line))
-    data = ("id;x\r\n" + filler + "G;-A1\r\n").encode()
-    assert len(data) > spreadsheets.CHUNK
+def test_negative_amounts_and_lone_dashes_keep_the_fast_path(monkeypatch):
+    monkeypatch.setattr(spreadsheets, "_csv_refusals", lambda *a: pytest.fail("checked"))
+    data = ('id;belopp;text\r\n' + "".join(f"F{n};-{n},50;-\r\n" for n in range(1000))
+            + '"F-1";"-1 234,50";a=b@c\r\n').encode()
 
-    last_row = data.count(b"\n")
+    assert len(read(data)) == 1002
+
+
+@pytest.mark.parametrize("offset", [-70, -64, -2, -1, 0, 1, 2])
+def test_a_formula_at_a_chunk_boundary_of_the_scan_is_found(offset):
+    """The byte scan reads 1 MB at a time: a formula's start on either side of a seam counts."""
+    dash = spreadsheets.CHUNK + offset  # where the formula's "-" lands in the file
+    header = "id;x\r\n"
+    fill = dash - len("G;") - len(header) - len("P;\r\n")
+    data = (header + "F;1\r\n" * (fill // 5) + "P;" + "a" * (fill % 5) + "\r\n"
+            + "G;-A1+cmd|' /C calc'!A0\r\n" + "H;2\r\n" * 10).encode()
+    assert data.index(b"-A1") == dash
+    last_row = data.count(b"\n") - 10
+
     assert cell_messages(data) == [
         f"Rad {last_row}, kolumn B: cellen innehåller en formel (den börjar med ”-”); "
         "skriv värdet i stället, eller en apostrof (') först om det är text."]

@@ -81,6 +81,9 @@ _SCAN_TABLE = bytes(
     1 if byte < 0x20 and byte not in b"\t\n\r" else 0 if byte in b";,\t\n\r\" " else byte
     for byte in range(256)
 )
+# In the scanned bytes: a cell's start followed by what the cell checks must look at.
+_CELL_START_RISK = re.compile(rb"\x00(?:[=@']|[-+](?!\x00|[0-9][0-9.,]*\x00))")
+_SCAN_OVERLAP = 64
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 # How an XLSX writes a character XML cannot carry (and "_x005F_" for a literal "_"): Excel writes
 # a vertical tab as "_x000B_". openpyxl leaves these as they are; the gate reads them as Excel.
@@ -372,26 +375,31 @@ class Spreadsheet:
     def _scan(self) -> str:
         """The SHA-256 of the file; for a CSV, also whether its cells need checking one by one.
 
-        The scan looks for bytes that a cell check could refuse or change: a control
-        character, or `=`, `+`, `@`, or `-` and `'` where a cell can start. Every one of those
-        characters is ASCII, so the UTF-8 bytes show them as they are.
+        The scan looks for the bytes that a cell check could refuse or change: a control
+        character, and where a cell can start (after a separator, a quote, a line end or a
+        space) `=`, `@`, `'`, or `+`/`-` before anything but a plain number. All of them are
+        ASCII, so the UTF-8 bytes show them as they are. Windows overlap, so that what crosses
+        the end of one is seen whole in the next; a doubt at an edge counts as a find, which
+        only costs the per-cell checks.
         """
         digest = hashlib.sha256()
         scan = self.format is SheetFormat.CSV
         previous = b"\n"  # the file's start is a cell's start
-        first = True
-        while chunk := self._file.read(CHUNK):
+        chunk = self._file.read(CHUNK)
+        text = chunk.removeprefix(codecs.BOM_UTF8)
+        while chunk:
             digest.update(chunk)
-            if scan:
-                if first:
-                    chunk, first = chunk.removeprefix(codecs.BOM_UTF8), False
-                marked = (previous + chunk).translate(_SCAN_TABLE)
+            following = self._file.read(CHUNK)
+            if scan and not (self._scan_controls and self._scan_formulas):
+                window = previous + text + (b"" if following else b"\n")
+                marked = window.translate(_SCAN_TABLE)
                 self._scan_controls = self._scan_controls or b"\x01" in marked
+                decided = len(marked) if not following else len(marked) - _SCAN_OVERLAP
                 self._scan_formulas = self._scan_formulas or any(
-                    mark in marked for mark in (b"=", b"+", b"@", b"\x00-", b"\x00'")
+                    found.start() < decided for found in _CELL_START_RISK.finditer(marked)
                 )
-                previous = chunk[-1:]
-                scan = not (self._scan_controls and self._scan_formulas)
+                previous = window[-_SCAN_OVERLAP:]
+            chunk = text = following
         self._file.seek(0)
         return digest.hexdigest()
 
