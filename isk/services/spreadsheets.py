@@ -329,8 +329,9 @@ class Spreadsheet:
         """(row number, cells, refusals) for every row, the header row first, numbered from 1.
 
         Cells are text, except with `raw`, where an XLSX gives its numbers and dates as they
-        are (and None for an empty cell). An XLSX row has no empty cells at its end. The sheet
-        read is the first one titled as in `sheet_titles` (in any case), else the first.
+        are (and None for an empty cell). An XLSX row is as wide as its header row, wider only
+        where a value stands further right, and an empty one has no cells. The sheet read is
+        the first one titled as in `sheet_titles` (in any case), else the first.
         """
         if self.format is SheetFormat.XLSX:
             return self._xlsx_rows(raw, {title.lower() for title in sheet_titles})
@@ -504,7 +505,7 @@ class Spreadsheet:
                 if cells is gap:
                     yield number, [], ()
                     continue
-                values, refusals = _xlsx_cells(cells, raw)
+                values, refusals = _xlsx_cells(cells, raw, width)
                 if not values:
                     gap = cells
                 yield number, values, refusals
@@ -523,10 +524,17 @@ def _last_value(cells: Sequence[Any]) -> int:
     return max((index for index, cell in enumerate(cells) if cell.value is not None), default=-1)
 
 
-def _xlsx_cells(cells: Sequence[Any], raw: bool) -> tuple[list[Any], tuple[Refusal, ...]]:
+def _xlsx_cells(cells: Sequence[Any], raw: bool, width: int
+                ) -> tuple[list[Any], tuple[Refusal, ...]]:
     values = [cell.value for cell in cells]
-    while values and values[-1] is None:
-        values.pop()
+    empty = values.count(None)
+    if empty == len(values):
+        return [], ()
+    if empty and values[width:].count(None) == len(values) - width:
+        del values[width:]  # the spare columns, when nothing stands in them
+    elif empty:
+        while values[-1] is None:
+            values.pop()
     refusals: tuple[Refusal, ...] = ()
     for index, value in enumerate(values):
         if value.__class__ is str:
