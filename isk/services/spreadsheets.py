@@ -76,10 +76,14 @@ _QUOTED_STARTS = (*FORMULA_STARTS, "\t", "\r")
 _WHITESPACE = " \t\r\n"
 _SIGNED_NUMBER = re.compile(r"[+-][\d .,'\u00a0\u202f\u2009]*\d[\d .,'\u00a0\u202f\u2009]*"
                             r"(?:kr|sek|%)?", re.IGNORECASE)
-# For the byte scan of a CSV: what separates cells becomes 0, a control character 1.
+# For the byte scan of a CSV: what separates cells becomes 0, a control character 1; the
+# quick look also makes a possible formula start 2 and anything else 3.
 _SCAN_TABLE = bytes(
     1 if byte < 0x20 and byte not in b"\t\n\r" else 0 if byte in b";,\t\n\r\" " else byte
     for byte in range(256)
+)
+_SCAN_MARKS = bytes(
+    mark if mark < 2 else 2 if byte in b"=@'+-" else 3 for byte, mark in enumerate(_SCAN_TABLE)
 )
 # In the scanned bytes: a cell's start followed by what the cell checks must look at.
 _CELL_START_RISK = re.compile(rb"\x00(?:[=@']|[-+](?!\x00|[0-9][0-9.,]*\x00))")
@@ -393,12 +397,14 @@ class Spreadsheet:
             following = self._file.read(CHUNK)
             if scan and not (self._scan_controls and self._scan_formulas):
                 window = previous + text + (b"" if following else b"\n")
-                marked = window.translate(_SCAN_TABLE)
-                self._scan_controls = self._scan_controls or b"\x01" in marked
-                decided = len(marked) if not following else len(marked) - _SCAN_OVERLAP
-                self._scan_formulas = self._scan_formulas or any(
-                    found.start() < decided for found in _CELL_START_RISK.finditer(marked)
-                )
+                marks = window.translate(_SCAN_MARKS)
+                self._scan_controls = self._scan_controls or b"\x01" in marks
+                if not self._scan_formulas and b"\x00\x02" in marks:
+                    decided = len(window) if not following else len(window) - _SCAN_OVERLAP
+                    self._scan_formulas = any(
+                        found.start() < decided
+                        for found in _CELL_START_RISK.finditer(window.translate(_SCAN_TABLE))
+                    )
                 previous = window[-_SCAN_OVERLAP:]
             chunk = text = following
         self._file.seek(0)
