@@ -129,7 +129,7 @@ def import_plan(file: str, unit: str, year: int) -> None:
             select(Plan).where(Plan.org_unit_id == org_unit.id, Plan.year == year)
         ) or plans.create_plan(org_unit, year)
         path = Path(file)
-        prepared = imports.import_file(plan, path.name, path.read_bytes(), may_edit_region=True)
+        prepared = imports.import_file(plan, path.name, path, may_edit_region=True)
     except imports.PlanImportError as error:
         raise refused(error, _("Filen importerades inte; inget har sparats.")) from error
     except DomainError as error:
@@ -269,12 +269,10 @@ def import_managers(path: str) -> None:
     Allt eller inget: finns ett fel i filen ändras ingenting, och varje fel anges med rad
     och kolumn.
     """
-    from pathlib import Path
-
     from .services import sam
 
     try:
-        summary = sam.import_chain(sam.read_table(path, Path(path).read_bytes()))
+        summary = sam.import_chain(sam.read_table(path, path))
     except DomainError as error:
         raise refused(error, _("Filen lästes inte in:")) from error
     db.session.commit()

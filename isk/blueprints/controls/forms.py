@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import (
     DateField,
@@ -17,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ...forms import options
+from ...forms import Form, options
 from ...models import ControlMethod, FollowUp, ResultStatus, ScheduleKind
 from ...services.controls.periods import MONTH_NAMES
 
@@ -36,7 +35,7 @@ class VersionMixin:
         return int(value) if value and str(value).isdigit() else None
 
 
-class ControlForm(VersionMixin, FlaskForm):
+class ControlForm(VersionMixin, Form):
     target = SelectField(_l("Åtgärd eller risk som kontrolleras"),
                          validators=[InputRequired(message=_l("Välj en åtgärd eller risk."))])
     description = TextAreaField(
@@ -78,7 +77,7 @@ class ControlForm(VersionMixin, FlaskForm):
     submit = SubmitField(_l("Spara kontroll"))
 
 
-class ResultForm(FlaskForm):
+class ResultForm(Form):
     performed_text = StringField(
         _l("Utfört"),
         validators=[DataRequired(message=_l("Ange när kontrollen utfördes.")), Length(max=100)],
@@ -106,7 +105,7 @@ class ResultForm(FlaskForm):
     submit = SubmitField(_l("Spara kontrollutfall"))
 
 
-class PopulationForm(FlaskForm):
+class PopulationForm(Form):
     file = FileField(_l("Populationsfil (CSV eller XLSX)"),
                      validators=[FileRequired(message=_l("Välj en fil."))],
                      description=_l("En rad per post med kolumnrubriker på första raden: ett "
@@ -117,7 +116,7 @@ class PopulationForm(FlaskForm):
     submit = SubmitField(_l("Läs in populationen"))
 
 
-class DrawForm(FlaskForm):
+class DrawForm(Form):
     size_method = RadioField(_l("Urvalets storlek"), choices=SIZE_METHODS,
                              default="statistical", validators=[InputRequired()])
     risk = SelectField(_l("Risk för överförlitan"), choices=RISK_CHOICES, default="5")
@@ -149,17 +148,17 @@ class DrawForm(FlaskForm):
     submit = SubmitField(_l("Dra stickprovet"))
 
 
-class OutcomesForm(VersionMixin, FlaskForm):
+class OutcomesForm(VersionMixin, Form):
     submit = SubmitField(_l("Spara resultat"))
 
 
-class ResultsUploadForm(VersionMixin, FlaskForm):
+class ResultsUploadForm(VersionMixin, Form):
     file = FileField(_l("Ifylld stickprovsfil (XLSX)"),
                      validators=[FileRequired(message=_l("Välj en fil."))])
     submit = SubmitField(_l("Läs in resultaten"))
 
 
-class CalculatorForm(FlaskForm):
+class CalculatorForm(Form):
     class Meta:
         csrf = False  # a GET form that changes nothing
 
