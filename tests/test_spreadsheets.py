@@ -322,8 +322,8 @@ def test_a_zip_bomb_as_evidence_is_refused_and_nothing_is_written(client, auth, 
     bomb = zip_bomb([["a"], ["b"]])
 
     response = post_form(client, f"/planer/{world['plan'].id}/kontroller/{control.id}/utfall/ny",
-                         {"performed_text": "T1", "performed_on": "2026-04-10",
-                          "status": "no_findings", "follow_up": "not_applicable",
+                         {"outcome": "performed", "performed_text": "T1",
+                          "result_text": "Inga brister",
                           "files": (io.BytesIO(bomb), "underlag.xlsx")},
                          content_type="multipart/form-data")
 

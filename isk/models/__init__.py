@@ -18,9 +18,8 @@ from .control import (
     ControlMethod,
     ControlResult,
     EvidenceFile,
-    FollowUp,
-    ResultStatus,
-    ScheduleKind,
+    RemediationStatus,
+    ResultCategory,
 )
 from .org import OrgUnit, OrgUnitKind
 from .plan import (
@@ -70,7 +69,6 @@ __all__ = [
     "ControlResult",
     "Criterion",
     "EvidenceFile",
-    "FollowUp",
     "FollowUpStatus",
     "ImprovementArea",
     "ItemOutcome",
@@ -86,8 +84,9 @@ __all__ = [
     "ProcessArea",
     "RegionText",
     "RegionTextKey",
+    "RemediationStatus",
     "ReminderKind",
-    "ResultStatus",
+    "ResultCategory",
     "Risk",
     "RiskTreatment",
     "Role",
@@ -102,7 +101,6 @@ __all__ = [
     "Sample",
     "SampleItem",
     "SampleSizeMethod",
-    "ScheduleKind",
     "SecurityAspect",
     "User",
 ]

@@ -284,18 +284,11 @@ class ImportPlan:
                 + len(self.region_new_actions))
 
 
-def default_criteria(area_name: str) -> set[Criterion]:
-    """Criteria for a risk whose file does not say (the seed layout has no such column)."""
-    del area_name
-    return {Criterion.C}
-
-
 def prepare(
     plan: Plan,
     drafts: list[RiskDraft],
     *,
     may_edit_region: bool,
-    criteria_for: Callable[[str], Iterable[Criterion]] = default_criteria,
 ) -> ImportPlan:
     """Check the drafts against the plan and the region plan; raise with every problem."""
     problems: list[str] = []
@@ -316,10 +309,6 @@ def prepare(
     region_new_actions: list[tuple[int, ActionDraft]] = []
     owners = _owners(drafts, plan)
     for draft in drafts:
-        if not draft.criteria:
-            draft.criteria = list(criteria_for(draft.area))
-        if Criterion.E in draft.criteria and not draft.aspects:
-            draft.aspects = set(SecurityAspect)
         if draft.owner_email and draft.owner_email not in owners:
             problems.append(_("Rad %(n)d, kolumn riskagare: %(email)s är inte en användare i "
                               "%(unit)s eller enheterna under den.", n=draft.row,
@@ -364,6 +353,21 @@ def prepare(
         for d in own + region_new
         if d.treatment is RiskTreatment.MITIGATE and not d.actions
     ]
+    # Nothing is made up: a risk the file gives no criteria has none until someone says.
+    missing = [d for d in own + region_new if not d.criteria]
+    if missing:
+        warnings.append(ngettext(
+            "%(num)d risk har inget kriterium (c, d eller e) i filen: kriterium saknas tills "
+            "någon anger det, och planen kan inte fastställas förrän varje risk har ett.",
+            "%(num)d risker har inget kriterium (c, d eller e) i filen: kriterium saknas tills "
+            "någon anger det, och planen kan inte fastställas förrän varje risk har ett.",
+            len(missing)))
+    warnings += [
+        _("Rad %(n)d: risken ”%(risk)s” gäller informationssäkerhet (e) men anger inte vad som "
+          "hotas (konfidentialitet, riktighet, tillgänglighet, spårbarhet).", n=d.row,
+          risk=shorten(d.text, 70))
+        for d in own + region_new if Criterion.E in d.criteria and not d.aspects
+    ]
     return ImportPlan(own, region_new, region_shared, region_new_actions, warnings)
 
 
@@ -401,17 +405,16 @@ def _write_risk(plan: Plan, draft: RiskDraft, owners: dict[str, User]) -> None:
     content = RiskContent.of(draft)
     owner = owners.get(draft.owner_email or "")
     content.owner_id = owner.id if owner else None
-    risk = add_risk(area, content)
+    risk = add_risk(area, content, complete=False)  # criteria as the file gives them
     for action in draft.actions:
         add_action(risk, ActionContent.of(action))
 
 
 def import_file(
     plan: Plan, filename: str, data: spreadsheets.Source, *, may_edit_region: bool,
-    criteria_for: Callable[[str], Iterable[Criterion]] = default_criteria,
 ) -> ImportPlan:
     """Read, check and write in one go (the CLI and the demo); raises before writing anything."""
     drafts = parse_rows(read_rows(filename, data))
-    prepared = prepare(plan, drafts, may_edit_region=may_edit_region, criteria_for=criteria_for)
+    prepared = prepare(plan, drafts, may_edit_region=may_edit_region)
     apply(plan, prepared, filename=filename)
     return prepared
