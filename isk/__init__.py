@@ -33,7 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from . import i18n, permissions
-    from .extensions import babel, csrf, db, login_manager, migrate
+    from .extensions import babel, csrf, db, limiter, login_manager, migrate
     from .services import accounts
 
     db.init_app(app)
@@ -50,7 +50,14 @@ def register_extensions(app: Flask) -> None:
     # (401/403 before anything else), and only then the CSRF token of a permitted request.
     app.before_request(accounts.enforce_idle_timeout)
     permissions.init_app(app)
+    limiter.init_app(app)
     csrf.init_app(app)
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The client's address (throttling, audit trail) and scheme as the proxies saw them.
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
 
 
 def register_blueprints(app: Flask) -> None:
@@ -78,10 +85,14 @@ def register_commands(app: Flask) -> None:
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
-    """SQLite leaves foreign keys unchecked unless asked; wait for locks instead of failing."""
+    """SQLite leaves foreign keys unchecked unless asked; wait for locks instead of failing.
+
+    Write-ahead logging lets readers go on while one request writes (several workers).
+    """
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA busy_timeout = 5000")
+    cursor.execute("PRAGMA journal_mode = WAL")
     cursor.close()
 
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from flask import Flask, render_template
 from flask_babel import gettext as _
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import db
+
+RETRY_AFTER_SECONDS = 60  # the login limits count per minute
 
 
 def _messages() -> dict[int, tuple[str, str]]:
@@ -51,6 +54,11 @@ def register(app: Flask) -> None:
                 "varit öppen länge. Ladda om sidan och försök igen."
             ),
         )
+
+    @app.errorhandler(RateLimitExceeded)
+    def too_many(error: RateLimitExceeded) -> tuple[str, int, dict[str, str]]:
+        page, status = render_error(429)
+        return page, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
