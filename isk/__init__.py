@@ -32,7 +32,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import i18n, permissions
+    from . import http_headers, i18n, permissions
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
     from .services import accounts
 
@@ -52,6 +52,7 @@ def register_extensions(app: Flask) -> None:
     permissions.init_app(app)
     limiter.init_app(app)
     csrf.init_app(app)
+    http_headers.init_app(app)
     if app.config["PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
