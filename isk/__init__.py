@@ -33,6 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from . import http_headers, i18n, permissions
+    from .blueprints import apply_body_limit
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
     from .services import accounts
 
@@ -51,6 +52,7 @@ def register_extensions(app: Flask) -> None:
     app.before_request(accounts.enforce_idle_timeout)
     permissions.init_app(app)
     limiter.init_app(app)
+    app.before_request(apply_body_limit)  # before the CSRF check reads the form
     csrf.init_app(app)
     http_headers.init_app(app)
     if app.config["PROXY_COUNT"]:

@@ -16,7 +16,7 @@ TEMPLATES = Path(__file__).resolve().parents[1] / "isk" / "templates"
 def _assert_protected(response) -> None:
     policy = response.headers.get("Content-Security-Policy", "")
     directives = dict(
-        (part.split(" ", 1) + [""])[:2] for part in (p.strip() for p in policy.split(";")) if part
+        [*part.split(" ", 1), ""][:2] for part in (p.strip() for p in policy.split(";")) if part
     )
     assert directives.get("frame-ancestors") == "'none'", policy
     assert "'unsafe-inline'" not in directives.get("script-src", directives.get("default-src"))
