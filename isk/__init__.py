@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
+from werkzeug.routing import IntegerConverter, Map
 
 from . import config as config_module
 
@@ -64,6 +65,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    # Ids in URLs fit the database's integer columns; a larger one is no page (404), not a
+    # query the database refuses (500).
+    app.url_map.converters["int"] = IdConverter
     from .blueprints.admin.views import bp as admin_bp
     from .blueprints.auth.views import bp as auth_bp
     from .blueprints.controls import bp as controls_bp
@@ -85,6 +89,14 @@ def register_commands(app: Flask) -> None:
     from .cli import isk_group
 
     app.cli.add_command(isk_group)
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` for ids: 0 to 2**31 - 1, the range of an integer column everywhere."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
