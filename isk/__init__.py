@@ -39,6 +39,7 @@ def register_extensions(app: Flask) -> None:
     from .services import accounts
 
     db.init_app(app)
+    app.teardown_appcontext(_end_session)  # runs before Flask-SQLAlchemy's own teardown
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             event.listen(db.engine, "connect", _configure_sqlite_connection)
@@ -89,6 +90,19 @@ def register_commands(app: Flask) -> None:
     from .cli import isk_group
 
     app.cli.add_command(isk_group)
+
+
+def _end_session(_error: BaseException | None) -> None:
+    """Close the request's database session; if its connection died meanwhile (the database
+    restarted), drop the connection instead of failing the answer already made."""
+    from sqlalchemy.exc import DBAPIError
+
+    from .extensions import db
+
+    try:
+        db.session.close()
+    except DBAPIError:
+        db.session().invalidate()
 
 
 class IdConverter(IntegerConverter):

@@ -77,3 +77,24 @@ def test_no_template_has_inline_script_style_or_event_handlers():
             if re.search(pattern, text, flags=re.IGNORECASE):
                 offending.append(f"{template.relative_to(TEMPLATES)}: {pattern}")
     assert offending == []
+
+
+def test_a_database_that_cannot_be_reached_is_a_503_in_swedish(app, auth, client, make_user,
+                                                                monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from isk.services.accounts import sessions
+
+    user = make_user("kim@example.org", Role.ADMIN)
+    auth.login_via_session(user)
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(sessions.db.session, "get", unreachable)
+    response = client.get("/")
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "10"
+    assert "Databasen går inte att nå just nu" in response.get_data(as_text=True)
+    _assert_protected(response)
