@@ -17,7 +17,7 @@ import glob
 import os
 import shutil
 import sqlite3
-import subprocess  # nosec B404: runs pg_dump/pg_restore with an argument list, no shell
+import subprocess  # nosec B404 - pg_dump/pg_restore get an argument list, no shell
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -182,8 +182,8 @@ def _run_tool(name: str, arguments: list[str], *, connect: bool = True,
             environment["PGPASSWORD"] = str(url.password)
         plain = url.set(drivername="postgresql", password=None)
         command.insert(1, f"--dbname={plain.render_as_string(hide_password=False)}")
-    result = subprocess.run(command, capture_output=True, text=True, env=environment,  # nosec B603
-                            timeout=3600, check=False)
+    result = subprocess.run(command, capture_output=True, text=True, env=environment,
+                            timeout=3600, check=False)  # nosec B603
     if check and result.returncode != 0:
         raise BackupError(_("%(tool)s misslyckades: %(error)s", tool=name,
                             error=result.stderr.strip()[-2000:]))
