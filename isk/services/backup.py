@@ -17,7 +17,7 @@ import glob
 import os
 import shutil
 import sqlite3
-import subprocess  # nosec B404 - pg_dump/pg_restore get an argument list, no shell
+import subprocess  # nosec B404
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
