@@ -26,18 +26,20 @@ from sqlalchemy import select
 from isk import create_app
 from isk.extensions import db
 from isk.models import Criterion, FollowUp, OrgUnitKind, ResultStatus, Role
-from isk.services import accounts, controls, org, plans
+from isk.services import accounts, controls, org, plans, sam
 from isk.services.controls import evidence
 from isk.services.sampling import samples
 from isk.services.sampling.stats import judgement_size
 
 from .conftest import BACKENDS, PASSWORD, IsolatedClient, _empty_all_tables, base_config
 from .control_helpers import make_control, population_csv
+from .sam_factories import answer_all
 
 HUGE = "99999999999999999999"  # beyond every integer column
 NOT_FOUND = "finns inte"
 FORBIDDEN = "behörighet"
 CHOOSE = "Välj ett av alternativen i listan"
+STALE = "Någon annan har ändrat"
 
 
 @dataclass
@@ -106,9 +108,15 @@ def _build_world(files: Path) -> World:
     sam_round = sam_org.start()
     hugo_round = sam_org.start("HSN")
     follow_up = next(f for f in sam_round.follow_ups if f.manager_id == users["maria"].id)
+    # Elin's follow-up is answered and kvitterad: Maria, her fördelande chef, may send it back.
+    elin = next(f for f in sam_round.follow_ups if f.manager_id == users["elin"].id)
+    answer_all(elin)
+    sam.acknowledge(elin, by=users["elin"], expected_version=elin.version_id)
+    db.session.commit()
     ids.update({
         "round": sam_round.id, "hsn_round": hugo_round.id, "follow_up": follow_up.id,
-        "follow_up_version": follow_up.version_id,
+        "follow_up_version": follow_up.version_id, "elin_follow_up": elin.id,
+        "elin_follow_up_version": elin.version_id,
         "hugo_follow_up": hugo_round.follow_ups[0].id,
         "assignment": sam_org.assignments["elin"].id,
         "maria_unit": sam_org.units["MT"].id, "hsn_unit": sam_org.units["HSN"].id,
@@ -253,12 +261,13 @@ CASES = [
          "2 000 tecken"),
     Case("round-questions-blank", lambda w: "/sam/rundor/ny", _form(**{**ROUND, "questions": ""}),
          "fråga"),
-    Case("send-back-comment-blank", lambda w: f"/sam/uppfoljningar/{w.follow_up}/skicka-tillbaka",
-         _form(version=lambda w: str(w.follow_up_version), comment=""), "", user="rebecka",
-         statuses=(400, 409)),
+    Case("send-back-comment-blank",
+         lambda w: f"/sam/uppfoljningar/{w.elin_follow_up}/skicka-tillbaka",
+         _form(version=lambda w: str(w.elin_follow_up_version), comment=" "),
+         "Skriv vad chefen behöver komplettera", user="maria"),
     Case("return-reason-blank", lambda w: f"/sam/uppfoljningar/{w.follow_up}/returneringar",
          _form(version=lambda w: str(w.follow_up_version), task="Riskbedömning", reason=""),
-         "", user="maria"),
+         "Ange skälet till returneringen", user="maria"),
     # --- numbers ----------------------------------------------------------------------------
     Case("plan-year-huge", lambda w: "/planer/ny", _form(org_unit=lambda w: str(w.sn_unit),
          year=HUGE), "mellan 2000 och 2100"),
@@ -313,11 +322,11 @@ CASES = [
     Case("round-year-text", lambda w: "/sam/rundor/ny", _form(**{**ROUND, "year": "nästa"}),
          "heltal"),
     Case("version-superscript", lambda w: _plan(w, f"/risker/{w.risk}"),
-         _risk(version="²"), "", statuses=(409,)),
-    Case("version-huge", lambda w: _plan(w, f"/risker/{w.risk}"), _risk(version=HUGE), "",
+         _risk(version="²"), STALE, statuses=(409,)),
+    Case("version-huge", lambda w: _plan(w, f"/risker/{w.risk}"), _risk(version=HUGE), STALE,
          statuses=(409,)),
     Case("follow-up-version-text", lambda w: f"/sam/uppfoljningar/{w.follow_up}/kvittera",
-         _form(version="senaste", confirm="y"), "", user="maria"),
+         _form(version="senaste", confirm="y"), STALE, user="maria", statuses=(409,)),
     # --- dates ------------------------------------------------------------------------------
     Case("adopt-date-february-30", lambda w: _plan(w, "/faststall"),
          _form(adopted_on="2026-02-30", paragraph="SN § 4", diary_number=""), "datum"),
@@ -411,7 +420,7 @@ CASES = [
     Case("manager-assignment-missing", lambda w: "/sam/chefer/424242", None, NOT_FOUND,
          statuses=(404,)),
     Case("import-token-forged", lambda w: _plan(w, "/importera/bekrafta"),
-         _form(token="../../etc/passwd"), "", statuses=(400, 404, 409)),
+         _form(token="../../etc/passwd"), "Förhandsgranskningen har gått ut"),
 ]
 
 
