@@ -111,6 +111,27 @@ def test_a_write_that_fails_half_way_leaves_no_file_under_the_real_name(
     assert _kept_files(files_dir) == []  # neither the file nor a partial one
 
 
+def test_a_partial_file_a_killed_process_left_is_removed_a_day_later(app, files_dir):
+    import os
+    import time
+
+    from isk.services import storage
+
+    folder = files_dir / "populations"
+    folder.mkdir(parents=True)
+    old, fresh = folder / ".partial-old", folder / ".partial-fresh"
+    for partial in (old, fresh):
+        partial.write_bytes(b"half a file")
+    two_days_ago = time.time() - 2 * 24 * 60 * 60
+    os.utime(old, (two_days_ago, two_days_ago))
+
+    storage.write_whole(folder / "kept.csv", b"whole\n")
+
+    assert not old.exists()
+    assert fresh.exists()  # perhaps another worker is writing it right now
+    assert (folder / "kept.csv").read_bytes() == b"whole\n"
+
+
 # --- finding 7: populations up to 100 MB, as the README says -------------------------------------
 
 

@@ -8,10 +8,12 @@ the log) instead of a server error.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import BinaryIO
 
@@ -20,12 +22,15 @@ from flask_babel import gettext as _
 
 from .errors import StorageError
 
+ABANDONED_AFTER_SECONDS = 24 * 60 * 60
+
 
 def write_whole(path: Path, source: BinaryIO | bytes, field: str | None = None) -> None:
     """Write `source` to `path` atomically; StorageError if the folder cannot be written."""
     partial: Path | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        _remove_abandoned(path.parent)
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".partial-",
                                          delete=False) as handle:
             partial = Path(handle.name)
@@ -43,6 +48,15 @@ def write_whole(path: Path, source: BinaryIO | bytes, field: str | None = None) 
         if partial is not None:
             partial.unlink(missing_ok=True)
     _sync_directory(path.parent)
+
+
+def _remove_abandoned(folder: Path) -> None:
+    """Temporary files a killed process left behind (never under a real name): gone after a day."""
+    cutoff = time.time() - ABANDONED_AFTER_SECONDS
+    for partial in folder.glob(".partial-*"):
+        with contextlib.suppress(OSError):
+            if partial.stat().st_mtime < cutoff:
+                partial.unlink()
 
 
 def unwritable(error: OSError, field: str | None = None) -> StorageError:
