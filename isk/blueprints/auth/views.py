@@ -60,7 +60,8 @@ def _client_address() -> str:
 
 
 def _account_of_login() -> str:
-    return accounts.normalise_email(request.form.get("email", "")) or "-"
+    """The account a login attempt names: its one form, no longer than an address can be."""
+    return accounts.normalise_email(request.form.get("email", "")[:1000])[:254] or "-"
 
 
 def _throttled(scope: str) -> Callable[[RequestLimit], None]:
