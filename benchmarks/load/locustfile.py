@@ -14,6 +14,7 @@ import itertools
 import json
 import os
 import re
+import time
 import uuid
 
 from locust import HttpUser, between, events, task
@@ -27,7 +28,7 @@ AREA_OPTION = re.compile(r'<select[^>]*name="area".*?<option[^>]*value="(\d+)"',
 PLAN_ID = re.compile(r"/planer/(\d+)$")
 
 ACKNOWLEDGED: dict[str, list[str]] = {"plan": [], "area": [], "risk": []}
-SERVER_ERRORS: list[str] = []
+SERVER_ERRORS: list[tuple[float, str]] = []  # (when, what)
 _years = itertools.count(2030)
 
 
@@ -35,9 +36,9 @@ _years = itertools.count(2030)
 def _count_server_errors(request_type, name, response, exception, **_kwargs):
     status = getattr(response, "status_code", 0) or 0
     if exception is not None and status == 0:
-        SERVER_ERRORS.append(f"{request_type} {name}: {exception!r}")
+        SERVER_ERRORS.append((time.time(), f"{request_type} {name}: {exception!r}"))
     elif status >= 500:
-        SERVER_ERRORS.append(f"{request_type} {name}: {status}")
+        SERVER_ERRORS.append((time.time(), f"{request_type} {name}: {status}"))
 
 
 @events.quitting.add_listener

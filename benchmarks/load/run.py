@@ -3,8 +3,9 @@
 For each database: a new database with the demo data, ISK under gunicorn on 127.0.0.1, and
 locust headless with the scenario in locustfile.py. Reported: requests, requests/s, the 95th
 percentile, server errors (5xx or a broken connection), and lost writes: writes the server
-acknowledged (a redirect after the POST) that the database does not hold afterwards. Exits
-non-zero on a server error or a lost write.
+acknowledged (a redirect after the POST) that the database does not hold afterwards. A third
+run on PostgreSQL stops the database half-way for 5 s: errors are allowed only while it is
+down. Exits non-zero on any other server error or a lost write.
 
     .venv/bin/python benchmarks/load/run.py                      # both databases, 50 users, 120 s
     .venv/bin/python benchmarks/load/run.py --users 10 --seconds 20 --databases sqlite
@@ -18,6 +19,7 @@ import json
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -49,13 +51,36 @@ def lost_writes(database_url: str, files_dir: str, acknowledged: dict[str, list[
     }
 
 
-def run_one(kind: str, users: int, seconds: int, spawn_rate: float) -> dict[str, object]:
-    with harness.database(kind) as (url, _cluster), \
+RESTART_DOWN_SECONDS = 5
+GRACE_SECONDS = 2.0  # a request that started just before the database was back may fail
+
+
+def _restart_later(cluster: harness.Cluster, after: float, times: dict[str, float]
+                   ) -> threading.Thread:
+    def restart() -> None:
+        time.sleep(after)
+        times["down"] = time.time()
+        cluster.stop()
+        time.sleep(RESTART_DOWN_SECONDS)
+        cluster.start()
+        times["up"] = time.time()
+
+    thread = threading.Thread(target=restart)
+    thread.start()
+    return thread
+
+
+def run_one(kind: str, users: int, seconds: int, spawn_rate: float,
+            restart: bool = False) -> dict[str, object]:
+    with harness.database(kind) as (url, cluster), \
             tempfile.TemporaryDirectory(prefix="isk-load-") as work:
         files = str(Path(work) / "files")
         harness.prepare(url, files)
         with harness.gunicorn(url, files, workers=2) as server:
             result_file = Path(work) / "result.json"
+            times: dict[str, float] = {}
+            restarter = (_restart_later(cluster, seconds / 2, times)
+                         if restart and cluster is not None else None)
             started = time.monotonic()
             locust = subprocess.run(
                 [str(harness.BIN / "locust"), "-f", str(Path(__file__).with_name("locustfile.py")),
@@ -67,6 +92,8 @@ def run_one(kind: str, users: int, seconds: int, spawn_rate: float) -> dict[str,
                 capture_output=True, text=True, timeout=seconds + 300,
             )
             elapsed = time.monotonic() - started
+            if restarter is not None:
+                restarter.join()
             if not result_file.exists():
                 raise RuntimeError("locust wrote no result:\n" + locust.stderr[-3000:])
             result = json.loads(result_file.read_text(encoding="utf-8"))
@@ -75,15 +102,28 @@ def run_one(kind: str, users: int, seconds: int, spawn_rate: float) -> dict[str,
             rows = {row["Name"]: row for row in csv.DictReader(handle)}
         total = rows["Aggregated"]
         lost = lost_writes(url, files, result["acknowledged"])
+    errors = result["server_errors"]
+    outside = errors
+    restart_note = ""
+    if times:
+        down, up = times["down"], times["up"]
+        during = [e for e in errors if down <= e[0] <= up + GRACE_SECONDS]
+        outside = [e for e in errors if not down <= e[0] <= up + GRACE_SECONDS]
+        last = max((e[0] for e in during), default=up)
+        answered = sum(what.endswith(": 503") for _when, what in during)
+        restart_note = (f"PostgreSQL down {up - down:.1f} s: {len(during)} errors while down "
+                        f"({answered} of them a 503 page), the last {max(last - up, 0):.2f} s "
+                        f"after it was back; {len(outside)} errors otherwise")
     return {
-        "database": kind,
+        "database": kind + (" + restart" if times else ""),
+        "restart": restart_note,
         "requests": int(total["Request Count"]),
         "failures": int(total["Failure Count"]),
         "rps": float(total["Requests/s"]),
         "p95_ms": float(total["95%"]),
         "median_ms": float(total["50%"]),
-        "server_errors": len(result["server_errors"]),
-        "error_samples": result["server_errors"][:5],
+        "server_errors": len(outside),
+        "error_samples": [what for _when, what in outside[:5]],
         "acknowledged": {key: len(value) for key, value in result["acknowledged"].items()},
         "lost": lost,
         "elapsed_s": round(elapsed, 1),
@@ -97,9 +137,14 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=120)
     parser.add_argument("--spawn-rate", type=float, default=10)
     parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--no-restart", action="store_true",
+                        help="skip the third run, PostgreSQL restarted half-way")
     args = parser.parse_args()
     results = [run_one(kind, args.users, args.seconds, args.spawn_rate)
                for kind in args.databases.split(",")]
+    if "postgresql" in args.databases and not args.no_restart:
+        results.append(run_one("postgresql", args.users, args.seconds, args.spawn_rate,
+                               restart=True))
     print(f"\nLoad: {args.users} users, {args.seconds} s, gunicorn 2 workers, 127.0.0.1\n")
     print("| database | requests | requests/s | median ms | p95 ms | server errors | "
           "acknowledged writes | lost writes |")
@@ -112,7 +157,9 @@ def main() -> int:
               f"{r['p95_ms']:.0f} | {r['server_errors']} | {acknowledged} "
               f"({', '.join(f'{k} {v}' for k, v in r['acknowledged'].items())}) | "  # type: ignore[union-attr]
               f"{lost} |")
-        if r["server_errors"] or lost or r["tracebacks"]:
+        if r["restart"]:
+            print(f"  {r['restart']}")
+        if r["server_errors"] or lost or (r["tracebacks"] and not r["restart"]):
             failed = True
             print(f"  {r['database']}: {r['error_samples']}, {r['tracebacks']} tracebacks in "
                   "the server log", file=sys.stderr)
