@@ -6,7 +6,7 @@ export FLASK_APP := isk
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install lint translations messages check-python clean-venv
+.PHONY: run test install lint bandit load lock audit translations messages check-python clean-venv
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ISK needs Python 3.11 or newer (set PYTHON=...).")'
@@ -35,6 +35,27 @@ test: install
 
 lint: install
 	$(BIN)/ruff check .
+
+# Security lint: fails on any finding of medium or high severity.
+bandit: install
+	$(BIN)/bandit --quiet --recursive isk --severity-level medium
+
+# Load and faults (several minutes, so not part of `make test`): 50 users for 2 minutes against
+# gunicorn on SQLite and PostgreSQL, then a PostgreSQL restart and SIGKILL mid-import/mid-draw.
+load: install
+	$(BIN)/python benchmarks/load/run.py $(LOAD_ARGS)
+	$(BIN)/pytest -p no:cacheprovider -s benchmarks/load $(PYTEST_ARGS)
+
+# The production pins (with hashes) from pyproject.toml's runtime dependencies; needs PyPI.
+lock: $(VENV)/.installed
+	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url \
+		--no-emit-find-links --output-file requirements.lock pyproject.toml
+
+# Known vulnerabilities in the pinned dependencies; needs network access to the vulnerability
+# database (PyPI's advisory service / OSV), so it is not part of CI.
+audit: $(VENV)/.installed
+	$(BIN)/pip install --quiet pip-audit
+	$(BIN)/pip-audit --requirement requirements.lock --require-hashes --disable-pip
 
 clean-venv:
 	rm -rf $(VENV)

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
+from werkzeug.routing import IntegerConverter, Map
 
 from . import config as config_module
 
@@ -32,12 +33,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import i18n, permissions
-    from .extensions import babel, csrf, db, login_manager, migrate
+    from . import http_headers, i18n, permissions
+    from .blueprints import apply_body_limit
+    from .extensions import babel, csrf, db, limiter, login_manager, migrate
     from .services import accounts, audit
 
     db.init_app(app)
     audit.install()
+    app.teardown_appcontext(_end_session)  # runs before Flask-SQLAlchemy's own teardown
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             event.listen(db.engine, "connect", _configure_sqlite_connection)
@@ -51,10 +54,22 @@ def register_extensions(app: Flask) -> None:
     # (401/403 before anything else), and only then the CSRF token of a permitted request.
     app.before_request(accounts.enforce_idle_timeout)
     permissions.init_app(app)
+    limiter.init_app(app)
+    app.before_request(apply_body_limit)  # before the CSRF check reads the form
     csrf.init_app(app)
+    http_headers.init_app(app)
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The client's address (throttling, audit trail) and scheme as the proxies saw them.
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
 
 
 def register_blueprints(app: Flask) -> None:
+    # Ids in URLs fit the database's integer columns; a larger one is no page (404), not a
+    # query the database refuses (500).
+    app.url_map.converters["int"] = IdConverter
     from .blueprints.admin import bp as admin_bp
     from .blueprints.assessment import bp as assessment_bp
     from .blueprints.auth.views import bp as auth_bp
@@ -79,11 +94,36 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(isk_group)
 
 
+def _end_session(_error: BaseException | None) -> None:
+    """Close the request's database session; if its connection died meanwhile (the database
+    restarted), drop the connection instead of failing the answer already made."""
+    from sqlalchemy.exc import DBAPIError
+
+    from .extensions import db
+
+    try:
+        db.session.close()
+    except DBAPIError:
+        db.session().invalidate()
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` for ids: 0 to 2**31 - 1, the range of an integer column everywhere."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
-    """SQLite leaves foreign keys unchecked unless asked; wait for locks instead of failing."""
+    """SQLite leaves foreign keys unchecked unless asked; wait for locks instead of failing.
+
+    Write-ahead logging lets readers go on while one request writes (several workers).
+    """
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA busy_timeout = 5000")
+    cursor.execute("PRAGMA journal_mode = WAL")
     cursor.close()
 
 

@@ -436,3 +436,36 @@ def export_assessment(unit: str, year: int, period: str, output: str) -> None:
     data = assessment.pdf_of(item)
     Path(output).write_bytes(data)
     click.echo(_("Skrev %(file)s (%(size)d byte).", file=output, size=len(data)))
+
+
+@isk_group.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False))
+def backup_database(file: str) -> None:
+    """Säkerhetskopiera hela databasen till FILE (SQLite: onlinekopia; PostgreSQL: pg_dump)."""
+    from .services import backup
+
+    try:
+        info = backup.backup(file)
+    except DomainError as error:
+        raise refused(error) from error
+    click.echo(_("Säkerhetskopian är sparad i %(path)s (%(size)d byte, schemaversion "
+                 "%(version)s).", path=info.path, size=info.size, version=info.schema_version))
+
+
+@isk_group.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Fråga inte först (för skript).")
+def restore_database(file: str, yes: bool) -> None:
+    """Ersätt hela databasen med en säkerhetskopia gjord med `flask isk backup`."""
+    from .services import backup
+
+    if not yes:
+        click.confirm(_("Hela databasen ersätts med innehållet i %(file)s. Fortsätta?",
+                        file=file), abort=True)
+    try:
+        info = backup.restore(file)
+    except DomainError as error:
+        raise refused(error) from error
+    click.echo(_("Databasen är återställd från %(path)s (schemaversion %(version)s). Kör "
+                 "`flask db upgrade` om kopian är äldre än programmet.", path=info.path,
+                 version=info.schema_version))

@@ -47,6 +47,9 @@ def from_environment(instance_path: str, given: Mapping[str, object]) -> dict[st
         settings["FILES_DIR"] = env["ISK_FILES_DIR"]
     if env.get("ISK_EVIDENCE_MAX_MB") and "EVIDENCE_MAX_BYTES" not in given:
         settings["EVIDENCE_MAX_BYTES"] = int(env["ISK_EVIDENCE_MAX_MB"]) * 1024 * 1024
+    for variable, key, kind in LOGIN_ENVIRONMENT:
+        if env.get(variable) and key not in given:
+            settings[key] = kind(env[variable])
     if env.get("ISK_TODAY") and "TODAY" not in given:
         settings["TODAY"] = env["ISK_TODAY"]  # fixes "today" (ISO date) for a demo or a test
     for variable, key in SMTP_ENVIRONMENT.items():
@@ -54,6 +57,17 @@ def from_environment(instance_path: str, given: Mapping[str, object]) -> dict[st
             settings[key] = env[variable]
     return settings
 
+
+# Logging in: lockout after failures, throttling per client address and per account (limits in
+# Flask-Limiter's notation, "30 per minute"), where the counts live, and trusted proxies.
+LOGIN_ENVIRONMENT = (
+    ("ISK_LOGIN_MAX_FAILURES", "LOGIN_MAX_FAILURES", int),
+    ("ISK_LOGIN_LOCK_MINUTES", "LOGIN_LOCK_MINUTES", int),
+    ("ISK_LOGIN_LIMIT_PER_ADDRESS", "LOGIN_LIMIT_PER_ADDRESS", str),
+    ("ISK_LOGIN_LIMIT_PER_ACCOUNT", "LOGIN_LIMIT_PER_ACCOUNT", str),
+    ("ISK_RATELIMIT_STORAGE_URI", "RATELIMIT_STORAGE_URI", str),
+    ("ISK_PROXY_COUNT", "PROXY_COUNT", int),
+)
 
 # Mail (SAM reminders): ISK_SMTP_TLS is none, starttls or ssl; the user and password are optional.
 SMTP_ENVIRONMENT = {
@@ -96,6 +110,14 @@ class BaseConfig:
     SESSION_COOKIE_SECURE = False  # ISK_SECURE_COOKIES=1 behind HTTPS
     LOGIN_MAX_FAILURES = 10
     LOGIN_LOCK_MINUTES = 15
+    # Throttling before any password is checked: per client address (password spraying) and
+    # per account (a burst on one account). In memory per process unless a shared store is set.
+    LOGIN_LIMIT_PER_ADDRESS = "30 per minute"
+    LOGIN_LIMIT_PER_ACCOUNT = "20 per minute"
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_KEY_PREFIX = "isk"
+    # Reverse proxies in front of ISK whose X-Forwarded-For/-Proto are trusted (0: none).
+    PROXY_COUNT = 0
     # Mail for SAM reminders (ISK_SMTP_*, ISK_MAIL_FROM); links in mail start with BASE_URL.
     SMTP_HOST = ""
     SMTP_PORT = None  # default by SMTP_SECURITY: 25, 587 (starttls) or 465 (ssl)

@@ -58,3 +58,41 @@ def test_explicit_config_wins(tmp_path):
 
     assert app.config["SECRET_KEY"] == "explicit"
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("/x.db")
+
+
+def test_login_limits_and_proxies_come_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("ISK_SECRET_KEY", "x")
+    monkeypatch.setenv("ISK_LOGIN_MAX_FAILURES", "5")
+    monkeypatch.setenv("ISK_LOGIN_LOCK_MINUTES", "30")
+    monkeypatch.setenv("ISK_LOGIN_LIMIT_PER_ADDRESS", "10 per minute")
+    monkeypatch.setenv("ISK_LOGIN_LIMIT_PER_ACCOUNT", "5 per minute")
+    monkeypatch.setenv("ISK_RATELIMIT_STORAGE_URI", "memory://")
+    monkeypatch.setenv("ISK_PROXY_COUNT", "1")
+
+    settings = from_environment(str(tmp_path), given={})
+
+    assert settings["LOGIN_MAX_FAILURES"] == 5 and settings["LOGIN_LOCK_MINUTES"] == 30
+    assert settings["LOGIN_LIMIT_PER_ADDRESS"] == "10 per minute"
+    assert settings["LOGIN_LIMIT_PER_ACCOUNT"] == "5 per minute"
+    assert settings["PROXY_COUNT"] == 1
+
+
+def test_behind_a_proxy_the_client_address_is_the_forwarded_one(tmp_path):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                      "SECRET_KEY": "x", "PROXY_COUNT": 1})
+    seen = {}
+
+    @app.get("/vem")
+    def who():  # a route of the test's own
+        from flask import request
+
+        seen["address"] = request.remote_addr
+        return ""
+
+    from isk.permissions import PUBLIC, access
+
+    access(PUBLIC)(who)
+    app.test_client().get("/vem", headers={"X-Forwarded-For": "10.1.2.3"},
+                          environ_base={"REMOTE_ADDR": "127.0.0.1"})
+
+    assert seen["address"] == "10.1.2.3"

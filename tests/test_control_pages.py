@@ -295,6 +295,8 @@ def test_evidence_is_served_as_an_attachment_to_those_who_see_the_plan(client, a
     assert response.status_code == 200 and response.data == PDF_BYTES
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Content-Disposition"].startswith("attachment")
+    # Its own, stricter policy is kept, not replaced by the pages' one.
+    assert response.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
 
 
 def test_archived_evidence_and_controls_are_gone(client, auth, world):

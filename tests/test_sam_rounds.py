@@ -93,7 +93,7 @@ def test_questions_are_chosen_per_round(sam_org, client, auth):
         ({"questions": "  \n "}, "Ange minst en fråga i checklistan."),
         ({"questions": "Samma\nSamma"}, "Fråga 2 finns redan tidigare i checklistan."),
         ({"due_on": "2020-01-01"}, "Sista dag för svar har redan passerat."),
-        ({"due_on": "31/3"}, "Not a valid date value."),
+        ({"due_on": "31/3"}, "Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2026-03-15."),
         ({"year": "1999"}, "Ange ett år mellan 2000 och 2100."),
     ],
 )
@@ -106,8 +106,7 @@ def test_bad_round_input_is_refused_with_a_message(overrides, message, sam_org, 
     )
 
     assert response.status_code == 400
-    if message != "Not a valid date value.":
-        assert message in response.get_data(as_text=True)
+    assert message in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(SamRound.id))) == 0
 
 

@@ -95,3 +95,9 @@ class AccountError(DomainError):
 
 class OrgError(DomainError):
     """A rule of the organisation tree was broken."""
+
+
+class StorageError(DomainError):
+    """A kept file could not be written (a folder ISK may not write to, a full disk)."""
+
+    status = 503

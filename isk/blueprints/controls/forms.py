@@ -27,12 +27,18 @@ SIZE_METHODS = options([
 ])
 
 
+def _is_number(value: object) -> bool:
+    """Plain digits 0-9 only: "²" is a digit to str.isdigit but no number to int()."""
+    text = str(value)
+    return text.isascii() and text.isdecimal()
+
+
 class VersionMixin:
     version = HiddenField()
 
     def expected_version(self) -> int | None:
         value = self.version.data  # type: ignore[attr-defined]
-        return int(value) if value and str(value).isdigit() else None
+        return int(value) if value and _is_number(value) else None
 
 
 class ControlForm(VersionMixin, Form):

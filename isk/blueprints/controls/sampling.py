@@ -15,6 +15,7 @@ from ...models import Control, ItemOutcome, Plan, Sample
 from ...permissions import Permission, access
 from ...services.sampling import samples, stats
 from ...services.sampling.population import MAX_FILE_BYTES, parse_amount
+from .. import body_limit
 from ..files import recorded_download
 from ..plans.helpers import plan_or_404
 from ..refusals import REFUSALS, show_refusal
@@ -63,8 +64,8 @@ def _plan_control(plan_id: int, control_id: int, permission: Permission) -> tupl
 @bp.route("/planer/<int:plan_id>/kontroller/<int:control_id>/stickprov/ny",
           methods=["GET", "POST"])
 @access(Permission.RECORD_CONTROLS)
+@body_limit(MAX_FILE_BYTES + 1024 * 1024)  # the file and the form around it
 def upload_population(plan_id: int, control_id: int) -> View:
-    request.max_content_length = MAX_FILE_BYTES + 1024 * 1024
     plan, control = _plan_control(plan_id, control_id, Permission.RECORD_CONTROLS)
     form = PopulationForm()
     status = 200

@@ -48,13 +48,19 @@ class ReasonMixin:
     )
 
 
+def _is_number(value: object) -> bool:
+    """Plain digits 0-9 only: "²" is a digit to str.isdigit but no number to int()."""
+    text = str(value)
+    return text.isascii() and text.isdecimal()
+
+
 class VersionMixin:
     version = HiddenField()
 
     def expected_version(self) -> int:
         """The version the form was opened on; a form without one never matches (409)."""
         value = self.version.data  # type: ignore[attr-defined]
-        return int(value) if value and str(value).isdigit() else -1
+        return int(value) if value and _is_number(value) else -1
 
 
 class NewPlanForm(Form):

@@ -26,10 +26,23 @@ from ...models import AnswerValue, SamFollowUp, SamQuestion
 from ...services import sam
 
 
+class VersionField(IntegerField):
+    """The version a page showed. Anything but plain digits is a version that never matches:
+    the change is refused as stale (409, with the message to reload), rather than with an
+    error on a hidden field that nobody sees."""
+
+    widget = HiddenInput()
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if valuelist:
+            text = valuelist[0].strip()
+            self.data = int(text) if text.isascii() and text.isdecimal() else -1
+
+
 class VersionedForm(Form):
     """Carries the version of the object the page showed, so a stale page cannot overwrite."""
 
-    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    version = VersionField(validators=[InputRequired()])
 
 
 class StartRoundForm(Form):

@@ -9,7 +9,7 @@ from datetime import timedelta
 from flask import current_app, g, session
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ...extensions import db
@@ -42,39 +42,82 @@ def _dummy_hash() -> str:
 
 
 def authenticate(email: str, password: str) -> User:
-    """Return the user for these credentials or raise LoginRefused. Records the attempt."""
+    """Return the user for these credentials or raise LoginRefused. Records the attempt.
+
+    The attempt is counted in the database before the password is checked, in a transaction
+    of its own (`UPDATE ... SET failed_logins = failed_logins + 1 WHERE ... < limit`), so that
+    parallel attempts on one account see each other: at most LOGIN_MAX_FAILURES passwords are
+    ever checked before the account locks, however many requests arrive at once.
+    """
     email = normalise_email(email)
-    user = db.session.scalar(select(User).where(func.lower(User.email) == email))
+    config = current_app.config
     # One answer for an unknown address, a wrong password and a locked account alike, so
     # that nobody can learn which addresses have accounts.
     wrong = LoginRefused(_(
         "Fel e-postadress eller lösenord. Efter %(n)d misslyckade försök i rad spärras "
         "inloggningen i %(minutes)d minuter.",
-        n=current_app.config["LOGIN_MAX_FAILURES"],
-        minutes=current_app.config["LOGIN_LOCK_MINUTES"]))
+        n=config["LOGIN_MAX_FAILURES"], minutes=config["LOGIN_LOCK_MINUTES"]))
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email))
     if user is None:
         check_password_hash(_dummy_hash(), password)
         audit_log.record("login_failed", email=email, reason="unknown_user")
         raise wrong
-    now = utcnow()
-    if user.locked_until is not None and user.locked_until > now:
+    attempt = _count_attempt(user)
+    if attempt is None:
+        check_password_hash(_dummy_hash(), password)  # the same time as a real check
         audit_log.record("login_failed", user, actor=user, reason="locked")
         raise wrong
     if not check_password_hash(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-            user.failed_logins = 0
         audit_log.record("login_failed", user, actor=user, reason="wrong_password")
+        if attempt >= config["LOGIN_MAX_FAILURES"]:
+            _lock(user)
         raise wrong
     if not user.is_active:
         audit_log.record("login_failed", user, actor=user, reason="inactive")
         raise LoginRefused(_("Kontot är inaktiverat. Kontakta systemförvaltaren."), status=403)
     user.failed_logins = 0
     user.locked_until = None
-    user.last_login_at = now
+    user.last_login_at = utcnow()
     audit_log.record("login", user, actor=user)
     return user
+
+
+def _count_attempt(user: User) -> int | None:
+    """Count one more attempt on the account and commit it; None if the account is locked.
+
+    A committed count is what makes the limit hold under parallel attempts: the row is
+    locked by the update until the commit, and the next attempt re-reads it.
+    """
+    now = utcnow()
+    attempt = db.session.execute(
+        update(User)
+        .where(
+            User.id == user.id,
+            or_(User.locked_until.is_(None), User.locked_until <= now),
+            User.failed_logins < current_app.config["LOGIN_MAX_FAILURES"],
+        )
+        .values(failed_logins=User.failed_logins + 1)
+        .returning(User.failed_logins)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    db.session.commit()
+    return attempt
+
+
+def _lock(user: User) -> None:
+    minutes = current_app.config["LOGIN_LOCK_MINUTES"]
+    user.locked_until = utcnow() + timedelta(minutes=minutes)
+    user.failed_logins = 0
+    audit_log.record("account_locked", user, actor=user, minutes=minutes)
+
+
+def end_sessions(user: User) -> None:
+    """End every session of the account: the version in their session ids no longer matches.
+
+    Incremented in SQL, not in Python, so that two at once (two logouts) both count.
+    """
+    user.session_version = User.session_version + 1
+    db.session.flush()
 
 
 def load_user(session_id: str) -> User | None:

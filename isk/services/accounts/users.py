@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -15,12 +16,30 @@ from .. import audit_log
 from ..errors import AccountError
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
+# Letters that are not a plain a-z with accents (å, ä, ö, é, ü ...) but still belong in
+# addresses in the region; anything else (Cyrillic а, Greek Α, dotless ı) is a lookalike.
+EXTRA_LETTERS = frozenset("æøœð")
 
 
 def normalise_email(email: str) -> str:
-    return email.strip().lower()
+    """The one form of an address: compatibility-composed (NFKC), without invisible format
+    characters (zero-width space, joiners, BOM, direction marks), trimmed, lower case."""
+    composed = unicodedata.normalize("NFKC", email or "")
+    visible = "".join(char for char in composed if unicodedata.category(char) != "Cf")
+    return unicodedata.normalize("NFC", visible.strip().lower())
+
+
+def _lookalike_letters(email: str) -> list[str]:
+    """Letters outside a-z with accents: written to look like others, they would make a
+    second account that reads the same as an existing one."""
+    found = []
+    for char in email:
+        if not char.isalpha() or char in EXTRA_LETTERS:
+            continue
+        base = unicodedata.normalize("NFD", char)[0]
+        if not ("a" <= base <= "z"):
+            found.append(char)
+    return found
 
 
 def hash_password(password: str) -> str:
@@ -47,8 +66,14 @@ def create_user(
 ) -> User:
     """Create an account; scoped roles need an org unit, region-wide roles may have one."""
     email = normalise_email(email)
-    if not EMAIL_PATTERN.match(email):
+    if not EMAIL_PATTERN.match(email) or not email.isprintable():
         raise AccountError(_("”%(email)s” är inte en giltig e-postadress.", email=email))
+    lookalikes = _lookalike_letters(email)
+    if lookalikes:
+        raise AccountError(_(
+            "E-postadressen ”%(email)s” innehåller tecken som liknar vanliga bokstäver men är "
+            "andra (%(letters)s). Skriv adressen med a–z, å, ä, ö och andra bokstäver med "
+            "accent.", email=email, letters=", ".join(sorted(set(lookalikes)))))
     if role not in (Role.ADMIN, Role.AUDITOR) and org_unit is None:
         raise AccountError(
             _("Rollen %(role)s måste höra till en enhet; ange --unit.", role=role.label)
@@ -87,5 +112,6 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
         )
     check_new_password(new_password, user.email)
     user.password_hash = hash_password(new_password)
-    user.session_version += 1
+    user.session_version = User.session_version + 1  # in SQL: every other session ends
+    db.session.flush()
     audit_log.record("password_changed", user, actor=user)

@@ -26,6 +26,8 @@ EVENT_GROUPS: tuple[tuple[Any, dict[str, Any]], ...] = (
     (_l("Inloggning och åtkomst"), {
         "login": _l("Inloggning"),
         "login_failed": _l("Misslyckad inloggning"),
+        "account_locked": _l("Konto spärrat efter för många misslyckade inloggningar"),
+        "login_throttled": _l("Inloggning bromsad (för många försök)"),
         "logout": _l("Utloggning"),
         "session_expired": _l("Utloggad efter inaktivitet"),
         "password_changed": _l("Lösenord bytt"),
@@ -255,6 +257,9 @@ FIELD_LABELS: dict[str, Any] = {
     "remediation": _l("Eventuella åtgärder"),
     "remediation_status": _l("Åtgärdernas status"),
     "performed_text": _l("Utfört"),
+    "limit": _l("Gränsvärde"),
+    "scope": _l("Gräns"),
+    "minutes": _l("Minuter"),
     "layout": _l("Utskrift"),
     "controls": _l("Nya kontroller"),
     "unchanged": _l("Oförändrade rader"),
@@ -349,6 +354,8 @@ VALUE_LABELS: dict[str, Any] = {
     "deviation": _l("Avvikelse"),
     # A control's occurrences (services/controls/periods.py).
     "namnd": _l("för nämnden"),
+    "address": _l("per adress"),
+    "account": _l("per konto"),
     "arbete": _l("arbetsversion"),
     "delar": _l("delår"),
     "helar": _l("helår"),

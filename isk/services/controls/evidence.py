@@ -23,6 +23,7 @@ from ...extensions import db
 from ...models import ControlResult, EvidenceFile
 from .. import audit_log, spreadsheets
 from ..errors import DomainError
+from ..storage import write_whole
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 MAX_NAME_LENGTH = 255
@@ -147,9 +148,7 @@ def _office_type(data: bytes) -> str | None:
 def store(result: ControlResult, upload: EvidenceUpload) -> EvidenceFile:
     """Write the file under a random name and record it on the kontrollutfall."""
     stored_name = secrets.token_hex(16)
-    folder = files_dir() / "evidence"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / stored_name).write_bytes(upload.data)
+    write_whole(files_dir() / "evidence" / stored_name, upload.data, "files")
     evidence = EvidenceFile(
         result=result,
         original_name=upload.name,

@@ -14,6 +14,7 @@ from ...models import (
     User,
 )
 from .. import audit_log, spreadsheets
+from ..accounts.users import normalise_email
 from ..errors import ProblemsError, flush
 from .chain import apply_assignment, chain, check_may_be_manager
 from .common import (
@@ -101,7 +102,8 @@ def import_chain(rows: list[spreadsheets.Row]) -> ImportSummary:
                 )
             )
             continue
-        email, unit_codes, delegating_email = (cells[0].lower(), cells[1], cells[2].lower())
+        email, unit_codes, delegating_email = (normalise_email(cells[0]), cells[1],
+                                                normalise_email(cells[2]))
         row_problems = _check_chain_row(line, email, unit_codes, delegating_email, users, units)
         if email and email in seen:
             row_problems.append(

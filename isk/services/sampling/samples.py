@@ -39,7 +39,8 @@ from .. import audit_log
 from ..controls import guard
 from ..controls.evidence import files_dir
 from ..errors import ControlError, ProblemsError, check_version
-from .draw import DrawError, DrawResult, DrawSpec, Selection, draw_sample, redraw
+from ..storage import has_checksum, write_whole
+from .draw import DrawError, DrawResult, DrawSpec, Selection, redraw
 from .population import PopulationSummary, inspect_population
 from .stats import SampleEvaluation, SampleSizeResult, SamplingError, evaluate
 from .worklist import Outcome, read_results_xlsx, write_sample_xlsx
@@ -73,21 +74,21 @@ def keep_population(stream: BinaryIO, filename: str, id_column: str | None) -> S
     """Read the whole file; only if it is a valid population, keep it named by its checksum.
 
     Raises `PopulationError` (from the reader) and writes nothing when the file is not usable.
+    A kept file is written to a temporary name and renamed into place once complete, so a
+    crash never leaves half a file under a checksum's name; a file already there is reused
+    only if its bytes still have that checksum (otherwise it is written anew).
     """
     with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spooled:
         shutil.copyfileobj(stream, spooled)
         spooled.seek(0)
         summary = inspect_population(spooled, filename, id_column=id_column or None)
         folder = _population_dir()
-        folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{summary.checksum}.{summary.file_format.value}"
-        if not path.exists():
+        if not has_checksum(path, summary.checksum):
             spooled.seek(0)
-            with open(path, "wb") as target:
-                shutil.copyfileobj(spooled, target)
-    (folder / f"{summary.checksum}.json").write_text(
-        json.dumps(_describe(summary, filename), ensure_ascii=False), encoding="utf-8"
-    )
+            write_whole(path, spooled, "file")
+        description = json.dumps(_describe(summary, filename), ensure_ascii=False)
+        write_whole(folder / f"{summary.checksum}.json", description.encode("utf-8"), "file")
     return stored_population(summary.checksum)  # type: ignore[return-value]
 
 
@@ -102,18 +103,27 @@ def _describe(summary: PopulationSummary, filename: str) -> dict[str, Any]:
 
 
 def stored_population(checksum: str) -> StoredPopulation | None:
-    """The kept population with this checksum, or None."""
+    """The kept population with this checksum, or None. Drawing checks that it is whole."""
     if not CHECKSUM.fullmatch(checksum or ""):
         return None
     description = _population_dir() / f"{checksum}.json"
-    if not description.exists():
-        return None
-    info = json.loads(description.read_text(encoding="utf-8"))
-    path = _population_dir() / f"{checksum}.{info['file_format']}"
-    if not path.exists():
+    try:
+        info = json.loads(description.read_text(encoding="utf-8"))
+        path = _population_dir() / f"{checksum}.{info['file_format']}"
+        if not path.is_file():
+            return None
+    except (OSError, ValueError, KeyError, TypeError):
         return None
     return StoredPopulation(checksum, path, info["filename"], info["file_format"],
                             info["file_size"], info["row_count"], info["header"])
+
+
+def _check_kept_file(population: StoredPopulation) -> None:
+    """Refuse to draw from a kept file whose bytes no longer have its checksum."""
+    if not has_checksum(population.path, population.checksum):
+        raise SampleError([_("Den sparade populationsfilen är skadad eller ändrad sedan den "
+                             "laddades upp (kontrollsumman stämmer inte). Ladda upp filen "
+                             "igen.")])
 
 
 # --- drawing --------------------------------------------------------------------------------
@@ -153,8 +163,11 @@ def draw_for_control(
     }
     if choices.seed and choices.seed.strip():
         spec_args["seed"] = choices.seed.strip()
+    _check_kept_file(population)
     try:
-        result = draw_sample(population.path, DrawSpec(**spec_args), population.filename)
+        # Drawn with the checksum checked in the same read: what is drawn is what was kept.
+        result = redraw(population.path, DrawSpec(**spec_args), population.checksum,
+                        population.filename)
     except DrawError as error:
         raise SampleError([str(error)]) from error
     sample = _store(control, population, size, result, risk, tolerable)

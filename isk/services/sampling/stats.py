@@ -25,6 +25,7 @@ from flask_babel import format_decimal as flask_format_decimal
 from flask_babel import gettext as _
 
 from ..errors import DomainError
+from ..text import shorten
 
 RISKS = (Fraction(1, 20), Fraction(1, 10))
 DEFAULT_RISK = Fraction(1, 20)  # 95 % konfidens, the usual choice
@@ -104,9 +105,12 @@ def parse_rate(text: str | float | Decimal | Fraction) -> Fraction:
     cleaned = text.strip().replace("\u00a0", " ").replace(",", ".")
     is_percent = cleaned.endswith("%")
     number = cleaned.rstrip("%").strip()
-    if not re.fullmatch(r"\d+(\.\d+)?|\.\d+", number):
+    # ASCII digits only ("²" and "٣" are no rate), and no more than a rate needs: Python
+    # refuses to read integers of thousands of digits, which would escape as a ValueError.
+    if len(number) > 30 or not re.fullmatch(r"[0-9]+(\.[0-9]+)?|\.[0-9]+", number):
         raise SamplingError(
-            _("”%(value)s” är ingen andel; skriv till exempel 5 %%, 5 eller 0,05.", value=text)
+            _("”%(value)s” är ingen andel; skriv till exempel 5 %%, 5 eller 0,05.",
+              value=shorten(text, 40))
         )
     value = Fraction(number)
     if is_percent or value >= 1:
