@@ -69,6 +69,7 @@ def test_a_percentage_as_swedes_write_it_reads_back_exactly(context, hundredths)
 @FUZZ
 @given(risk=any_text, tolerable=any_text, expected=any_text,
        size=st.one_of(st.none(), st.integers(min_value=-10**30, max_value=10**30)))
+@example(risk="", tolerable="100000000000000000000000000", expected="", size=None)  # found once
 def test_the_size_calculator_answers_or_refuses(context, risk, tolerable, expected, size):
     for method in ("statistical", "judgement"):
         try:

@@ -12,10 +12,17 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from isk.services.sampling import draw as sample_draw
-from isk.services.sampling.draw import DrawError, DrawSpec, Selection, allocate, draw_sample, redraw
+from isk.services.sampling.draw import (
+    DrawError,
+    DrawSpec,
+    ItemSelection,
+    allocate,
+    draw_sample,
+    redraw,
+)
 from isk.services.sampling.population import PopulationError
 from isk.services.sampling.worklist import (
-    Outcome,
+    ItemOutcome,
     ResultsError,
     export_draw,
     read_results_xlsx,
@@ -157,7 +164,7 @@ def test_drawn_items_keep_their_columns_and_amounts():
         source = by_id[item.item_id]
         assert item.values == source[1:]
         assert item.amount == Decimal(source[1].replace(",", "."))
-        assert item.selection is Selection.RANDOM
+        assert item.selection is ItemSelection.RANDOM
     assert result.columns == ("belopp", "datum", "konto")
 
 
@@ -287,8 +294,8 @@ def test_items_at_or_above_the_threshold_are_all_taken_and_the_rest_drawn():
 
     result = draw(amount_column="belopp", threshold=threshold, size=25)
 
-    full = [item for item in result.items if item.selection is Selection.FULL_REVIEW]
-    random_part = [item for item in result.items if item.selection is Selection.RANDOM]
+    full = [item for item in result.items if item.selection is ItemSelection.FULL_REVIEW]
+    random_part = [item for item in result.items if item.selection is ItemSelection.RANDOM]
     assert {item.item_id for item in full} == large and large
     assert result.full_review_count == len(large)
     assert len(random_part) == 25
@@ -352,7 +359,7 @@ def test_text_that_excel_would_evaluate_is_neutralised():
         values=("+46 70 123", "@SUM(A1)", "-5", "vanlig"),
         amount=None,
         stratum=None,
-        selection=Selection.RANDOM,
+        selection=ItemSelection.RANDOM,
         key="0",
     )
 
@@ -377,9 +384,9 @@ def test_filled_in_results_are_read_back_per_item():
     results = read_results_xlsx(filled, ids)
 
     assert [(r.item_id, r.outcome, r.comment) for r in results] == [
-        (ids[0], Outcome.OK, ""),
-        (ids[1], Outcome.DEVIATION, "Attest saknas"),
-        (ids[2], Outcome.OK, ""),
+        (ids[0], ItemOutcome.OK, ""),
+        (ids[1], ItemOutcome.DEVIATION, "Attest saknas"),
+        (ids[2], ItemOutcome.OK, ""),
     ]
 
 

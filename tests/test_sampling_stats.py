@@ -9,6 +9,7 @@ from functools import cache
 
 import pytest
 
+from isk.models import SampleSizeMethod
 from isk.services.sampling import stats
 from isk.services.sampling.stats import SamplingError, evaluate, sample_size, upper_deviation_limit
 
@@ -220,7 +221,7 @@ def test_a_size_chosen_by_judgement_needs_a_reason():
 
     chosen = stats.judgement_size(25, "Liten population, alla leverantörer nya i år.")
 
-    assert chosen.method is stats.SizeMethod.JUDGEMENT
+    assert chosen.method is SampleSizeMethod.JUDGEMENT
     assert chosen.tolerated_deviations is None
 
 

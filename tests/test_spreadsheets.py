@@ -695,10 +695,10 @@ def test_characters_xml_cannot_carry_are_replaced_on_export_never_refused():
 
 
 def test_a_worklist_with_a_control_character_from_an_old_population_exports():
-    from isk.services.sampling.draw import DrawnItem, Selection
+    from isk.services.sampling.draw import DrawnItem, ItemSelection
 
     item = DrawnItem(item_id="F\x0b1", row_number=2, values=("a\x00b",), amount=None,
-                     stratum=None, selection=Selection.RANDOM, key="0")
+                     stratum=None, selection=ItemSelection.RANDOM, key="0")
 
     sheet = load_workbook(io.BytesIO(write_sample_xlsx([item], ["text"], id_header="id"))
                           ).worksheets[0]

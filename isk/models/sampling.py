@@ -6,11 +6,11 @@ instance folder, named by checksum) are enough to draw the very same items again
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -25,26 +25,31 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .types import UTCDateTime, str_enum, utcnow
+from .types import LabelledEnum, UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
     from .control import Control
     from .user import User
 
 
-class SampleSizeMethod(enum.StrEnum):
-    STATISTICAL = "statistical"
-    JUDGEMENT = "judgement"
+class SampleSizeMethod(LabelledEnum):
+    """How a stickprov's size was set: calculated from the rates, or by judgement (motivated)."""
+
+    STATISTICAL = "statistical", _l("Statistiskt beräknad")
+    JUDGEMENT = "judgement", _l("Efter bedömning")
 
 
-class ItemSelection(enum.StrEnum):
-    RANDOM = "random"
-    FULL_REVIEW = "full_review"
+class ItemSelection(LabelledEnum):
+    """How an item came into the stickprov: drawn at random, or reviewed in full (above the
+    threshold)."""
+
+    RANDOM = "random", _l("Slumpmässigt urval")
+    FULL_REVIEW = "full_review", _l("Totalgranskning")
 
 
-class ItemOutcome(enum.StrEnum):
-    OK = "ok"
-    DEVIATION = "deviation"
+class ItemOutcome(LabelledEnum):
+    OK = "ok", _l("OK")
+    DEVIATION = "deviation", _l("Avvikelse")
 
 
 class Sample(db.Model):

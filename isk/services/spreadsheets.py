@@ -1,5 +1,7 @@
 """The one gate for spreadsheets: every uploaded CSV or XLSX is read here, every exported cell
-is written here.
+is written here. It is one module of ~650 lines on purpose: the checks are one algorithm (a
+file is refused or read by the same rules wherever it comes from), and splitting it would put
+the rules for one file in several places.
 
 Reading (`Spreadsheet`). The whole file is checked before a row is read: it must not be empty
 or larger than its caller accepts, and an XLSX, being a zip archive, is refused when it would
@@ -175,6 +177,23 @@ def cell_text(value: object) -> str:
     if isinstance(value, date | time):
         return value.isoformat()
     return str(value)
+
+
+def split_header(rows: Iterable[Row], error: type[ProblemsError]
+                 ) -> tuple[list[str], Iterator[Row]]:
+    """The header row's cells (trailing empty ones dropped) and the rows after it; a file
+    without rows, or a header cell the gate refuses, raises `error` with the reason."""
+    iterator = iter(rows)
+    first = next(iterator, None)
+    if first is None:
+        raise error([_("Filen är tom.")])
+    number, names, refusals = first
+    if refusals:
+        raise error(cell_problems(number, refusals))
+    names = list(names)
+    while names and not str(names[-1]).strip():
+        names.pop()
+    return names, iterator
 
 
 def cell_problems(number: int, refusals: Iterable[Refusal],

@@ -345,7 +345,7 @@ VALUE_LABELS: dict[str, Any] = {
     "locked": _l("inloggningen spärrad"),
     "inactive": _l("kontot inaktiverat"),
     "idle": _l("inaktiv för länge"),
-    # Stored values of enums that have no label of their own (stickprov).
+    # Stickprov values recorded as details, where no column says which enum they are.
     "statistical": _l("statistiskt beräknad"),
     "judgement": _l("efter bedömning"),
     "random": _l("slumpmässigt vald"),

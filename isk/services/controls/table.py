@@ -125,16 +125,8 @@ def read_rows(filename: str, source: spreadsheets.Source) -> Iterator[spreadshee
 
 def parse_rows(rows: Iterable[spreadsheets.Row]) -> list[FollowUpRow]:
     """The table's rows with their five cells, checking the headings and every cell's size."""
-    iterator = iter(rows)
-    first = next(iterator, None)
-    if first is None:
-        raise FollowUpImportError([_("Filen är tom.")])
-    header_number, names, refusals = first
-    if refusals:
-        raise FollowUpImportError(spreadsheets.cell_problems(header_number, refusals))
+    names, iterator = spreadsheets.split_header(rows, FollowUpImportError)
     keys = [_key(name) for name in names]
-    while keys and not keys[-1]:
-        keys.pop()
     columns = [HEADING_KEYS.get(key) for key in keys]
     missing = [name for column, name in _column_names().items()
                if column in REQUIRED and column not in columns]

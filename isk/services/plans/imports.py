@@ -89,13 +89,7 @@ def read_rows(filename: str, source: spreadsheets.Source) -> Iterator[spreadshee
 def parse_rows(rows: Iterable[spreadsheets.Row]) -> list[RiskDraft]:
     """Group rows into risks with their åtgärder, checking every cell; all problems at once."""
     problems: list[str] = []
-    iterator = iter(rows)
-    header_row = next(iterator, None)
-    if header_row is None:
-        raise PlanImportError([_("Filen är tom.")])
-    header_number, names, refusals = header_row
-    if refusals:
-        raise PlanImportError(spreadsheets.cell_problems(header_number, refusals))
+    names, iterator = spreadsheets.split_header(rows, PlanImportError)
     header = [normalise_header(name) for name in names]
     while header and not header[-1]:
         header.pop()

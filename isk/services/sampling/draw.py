@@ -31,11 +31,11 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import StrEnum
 from fractions import Fraction
 
 from flask_babel import gettext as _
 
+from ...models import ItemSelection
 from ..errors import DomainError
 from ..spreadsheets import cell_text
 from .population import (
@@ -56,15 +56,6 @@ MAX_SEED_LENGTH = 200
 
 class DrawError(DomainError):
     """The sample cannot be drawn as asked; the message is for the user."""
-
-
-class Selection(StrEnum):
-    RANDOM = "random"
-    FULL_REVIEW = "full_review"
-
-    @property
-    def label(self) -> str:
-        return _("Slumpmässigt urval") if self is Selection.RANDOM else _("Totalgranskning")
 
 
 def new_seed() -> str:
@@ -94,7 +85,7 @@ class DrawnItem:
     values: tuple[str, ...]
     amount: Decimal | None
     stratum: str | None
-    selection: Selection
+    selection: ItemSelection
     key: str
 
 
@@ -387,14 +378,15 @@ def _draw(reader: PopulationReader, spec: DrawSpec) -> DrawResult:
     order = _strata_order(list(counts), labels)
     shares = allocate(spec.size, [counts[label] for label in order])
     items = [
-        _item(row, key, None, Selection.FULL_REVIEW)
+        _item(row, key, None, ItemSelection.FULL_REVIEW)
         for key, row in sorted(full_review, key=lambda entry: (entry[0], entry[1].item_id))
     ]
     strata = []
     for label, share in zip(order, shares, strict=True):
         chosen = heaps[label].smallest(share)
         items += [
-            _item(row, key, label if stratified else None, Selection.RANDOM) for key, row in chosen
+            _item(row, key, label if stratified else None, ItemSelection.RANDOM)
+            for key, row in chosen
         ]
         if stratified:
             strata.append(StratumSize(label, counts[label], share))
@@ -463,7 +455,8 @@ def _row(
     return PopulationRow(row_number, item_id, reader.kept_values(cells), amount)
 
 
-def _item(row: PopulationRow, key: bytes, stratum: str | None, selection: Selection) -> DrawnItem:
+def _item(row: PopulationRow, key: bytes, stratum: str | None,
+          selection: ItemSelection) -> DrawnItem:
     return DrawnItem(
         item_id=row.item_id,
         row_number=row.row_number,

@@ -32,7 +32,6 @@ from ...models import (
     ItemSelection,
     Sample,
     SampleItem,
-    SampleSizeMethod,
 )
 from ...models.types import utcnow
 from .. import audit_log
@@ -40,10 +39,10 @@ from ..controls import guard
 from ..controls.evidence import files_dir
 from ..errors import ControlError, ProblemsError, check_version
 from ..storage import has_checksum, write_whole
-from .draw import DrawError, DrawResult, DrawSpec, Selection, redraw
+from .draw import DrawError, DrawResult, DrawSpec, redraw
 from .population import PopulationSummary, inspect_population
 from .stats import SampleEvaluation, SampleSizeResult, SamplingError, evaluate
-from .worklist import Outcome, read_results_xlsx, write_sample_xlsx
+from .worklist import read_results_xlsx, write_sample_xlsx
 
 CHECKSUM = re.compile(r"[0-9a-f]{64}")
 
@@ -191,7 +190,7 @@ def _store(
         control=control,
         created_by=audit_log.current_actor(),
         size=size.size,
-        size_method=SampleSizeMethod(size.method.value),
+        size_method=size.method,
         size_reason=size.reason or None,
         risk=str(risk),
         tolerable=str(tolerable) if tolerable is not None else None,
@@ -228,7 +227,7 @@ def _store(
             values=list(item.values),
             amount=item.amount,
             stratum=item.stratum,
-            selection=ItemSelection(item.selection.value),
+            selection=item.selection,
         )
         for position, item in enumerate(result.items, start=1)
     )
@@ -386,7 +385,7 @@ def import_results(sample: Sample, data: bytes, expected_version: int | None) ->
                              "resultatkolumnen.")], "file")
     entries = {
         result.item_id: ItemEntry(
-            ItemOutcome.OK if result.outcome is Outcome.OK else ItemOutcome.DEVIATION,
+            result.outcome,
             result.comment,
         )
         for result in results
@@ -444,13 +443,13 @@ class _Row:
     values: list[str]
     amount: Decimal | None
     stratum: str | None
-    selection: Selection
+    selection: ItemSelection
 
 
 def worklist_xlsx(sample: Sample) -> bytes:
     """The items as the XLSX worklist, with how the sample was drawn on a second sheet."""
     rows = [
-        _Row(item.item_id, item.values, item.amount, item.stratum, Selection(item.selection.value))
+        _Row(item.item_id, item.values, item.amount, item.stratum, item.selection)
         for item in sample.items
     ]
     about = [

@@ -15,8 +15,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
-from enum import StrEnum
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
 
 from babel.numbers import format_decimal as babel_format_decimal
@@ -24,6 +23,7 @@ from flask import has_app_context
 from flask_babel import format_decimal as flask_format_decimal
 from flask_babel import gettext as _
 
+from ...models import SampleSizeMethod
 from ..errors import DomainError
 from ..text import shorten
 
@@ -42,18 +42,13 @@ class SamplingError(DomainError):
     """The input cannot give a sample size or an evaluation; the message is for the user."""
 
 
-class SizeMethod(StrEnum):
-    STATISTICAL = "statistical"
-    JUDGEMENT = "judgement"
-
-
 @dataclass(frozen=True)
 class SampleSizeResult:
     """A sample size and the deviations it tolerates (None when chosen by judgement)."""
 
     size: int
     tolerated_deviations: int | None
-    method: SizeMethod = SizeMethod.STATISTICAL
+    method: SampleSizeMethod = SampleSizeMethod.STATISTICAL
     risk: Fraction | None = None
     tolerable: Fraction | None = None
     expected: Fraction | None = None
@@ -125,11 +120,18 @@ def as_percent(rate: Fraction) -> Decimal:
 
 
 def format_percent(value: Decimal, pattern: str = "0.0") -> str:
-    """A percentage for people: Swedish "10,3 %" (the locale's decimal sign in the app)."""
-    if has_app_context():
-        number = flask_format_decimal(value, format=pattern)
-    else:
-        number = babel_format_decimal(value, format=pattern, locale="sv")
+    """A percentage for people: Swedish "10,3 %" (the locale's decimal sign in the app).
+
+    A number too large for the pattern's precision (someone typed 10^26 %) is written in
+    exponent form rather than crashing the message that refuses it.
+    """
+    try:
+        if has_app_context():
+            number = flask_format_decimal(value, format=pattern)
+        else:
+            number = babel_format_decimal(value, format=pattern, locale="sv")
+    except InvalidOperation:
+        number = f"{value:.3E}"
     return f"{number} %"
 
 
@@ -294,7 +296,8 @@ def judgement_size(size: int, reason: str) -> SampleSizeResult:
             _("Motivera varför urvalets storlek bestäms efter bedömning i stället för beräknas.")
         )
     return SampleSizeResult(
-        size=size, tolerated_deviations=None, method=SizeMethod.JUDGEMENT, reason=reason.strip()
+        size=size, tolerated_deviations=None, method=SampleSizeMethod.JUDGEMENT,
+        reason=reason.strip()
     )
 
 
@@ -414,7 +417,7 @@ def size_from_inputs(method: str, *, risk: str | None, tolerable: str | None,
     `method` is "judgement" (a size and its reason) or "statistical" (the rates; risk and
     expected default to 5 % and 0 %, the tolerable rate must be given).
     """
-    if method == SizeMethod.JUDGEMENT.value:
+    if method == SampleSizeMethod.JUDGEMENT.value:
         return judgement_size(size or 0, reason or "")
     return sample_size(parse_rate(risk) if risk else DEFAULT_RISK,
                        parse_rate(tolerable or ""),

@@ -11,7 +11,6 @@ import io
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 from flask_babel import gettext as _
@@ -20,6 +19,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from ...models import ItemOutcome, ItemSelection
 from ..errors import ProblemsError
 from ..spreadsheets import (
     Limits,
@@ -30,7 +30,7 @@ from ..spreadsheets import (
     cell_problems,
     set_text_cell,
 )
-from .draw import MAX_FULL_REVIEW, DrawResult, Selection, amount_text
+from .draw import MAX_FULL_REVIEW, DrawResult, amount_text
 from .stats import MAX_SAMPLE_SIZE, format_percent
 
 if TYPE_CHECKING:
@@ -59,19 +59,10 @@ class ResultsError(ProblemsError):
     """The filled-in file cannot be read; `problems` lists each reason for the user."""
 
 
-class Outcome(StrEnum):
-    OK = "ok"
-    DEVIATION = "deviation"
-
-    @property
-    def label(self) -> str:
-        return _("OK") if self is Outcome.OK else _("Avvikelse")
-
-
 @dataclass(frozen=True)
 class ItemResult:
     item_id: str
-    outcome: Outcome
+    outcome: ItemOutcome
     comment: str
     row_number: int
 
@@ -83,7 +74,7 @@ class SampleRowLike(Protocol):
     values: Sequence[str]
     amount: Decimal | None
     stratum: str | None
-    selection: Selection
+    selection: ItemSelection
 
 
 # --- writing --------------------------------------------------------------------------------------
@@ -102,7 +93,7 @@ def write_sample_xlsx(
     `about` rows (label, value) go on a second sheet that records how the sample was drawn.
     """
     items = list(items)
-    show_selection = any(item.selection is Selection.FULL_REVIEW for item in items)
+    show_selection = any(item.selection is ItemSelection.FULL_REVIEW for item in items)
     show_stratum = any(item.stratum for item in items)
     amount_position = (
         columns.index(amount_column) if amount_column and amount_column in columns else None
@@ -321,10 +312,10 @@ def _header_index(header: list[str], swedish: str, translated: str) -> int:
     )
 
 
-def _outcome(text: str) -> Outcome | None:
+def _outcome(text: str) -> ItemOutcome | None:
     word = text.strip().lower()
     if word in OK_WORDS or word == _("OK").lower():
-        return Outcome.OK
+        return ItemOutcome.OK
     if word in DEVIATION_WORDS or word == _("Avvikelse").lower():
-        return Outcome.DEVIATION
+        return ItemOutcome.DEVIATION
     return None
