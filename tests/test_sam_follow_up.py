@@ -86,13 +86,38 @@ def test_delvis_or_nej_needs_a_comment_and_every_point_an_answer(sam_org, sam_ro
     unanswered = client.post(url(follow_up, "svar"), data=missing)
 
     assert no_comment.status_code == 400
-    assert "Fråga 3: beskriv i kommentaren vad som saknas när svaret är nej." in (
+    assert "Kommentar till fråga 3: Beskriv vad som saknas när svaret är nej." in (
         no_comment.get_data(as_text=True)
     )
     assert unanswered.status_code == 400
-    assert "Välj ja, delvis eller nej på fråga 1." in unanswered.get_data(as_text=True)
+    assert "Fråga 1: Svara ja, delvis eller nej." in unanswered.get_data(as_text=True)
     assert db.session.scalar(select(func.count(SamAnswer.id))) == 0
     assert reload(follow_up).status is FollowUpStatus.NOT_STARTED
+
+
+def test_every_missing_answer_and_comment_is_shown_at_once_by_its_number(
+    sam_org, sam_round, client, auth
+):
+    elin = sam_org.users["elin"]
+    follow_up = follow_up_of(sam_round, elin)
+    questions = follow_up.round.live_questions
+    auth.login_via_session(elin)
+    data = answer_data(follow_up, csrf(client, url(follow_up)), q2="partly", q5="no")
+    del data[f"q{questions[0].id}"]
+    data[f"q{questions[3].id}"] = "kanske"  # not one of ja, delvis, nej
+
+    response = client.post(url(follow_up, "svar"), data=data)
+
+    text = response.get_data(as_text=True)
+    assert response.status_code == 400
+    for problem in ("Fråga 1: Svara ja, delvis eller nej.",
+                    "Kommentar till fråga 2: Beskriv vad som saknas när svaret är delvis.",
+                    "Fråga 4: Svara ja, delvis eller nej.",
+                    "Kommentar till fråga 5: Beskriv vad som saknas när svaret är nej."):
+        assert problem in text
+    assert questions[0].text not in text.split('class="error-summary"')[1].split("</div>")[0]
+    assert f'href="#q{questions[1].id}_comment"' in text
+    assert db.session.scalar(select(func.count(SamAnswer.id))) == 0
 
 
 def test_acknowledging_before_answering_is_refused(sam_org, sam_round, client, auth):
