@@ -220,7 +220,7 @@ def test_rates_can_be_written_as_people_write_them(text, rate):
 
 @pytest.mark.parametrize("text", ["fem", "5,5,5", "-1", "101", "150 %", "", "%"])
 def test_a_rate_that_is_no_percentage_is_refused_in_swedish(text):
-    with pytest.raises(SamplingError, match="ingen andel|mer än 100"):
+    with pytest.raises(SamplingError, match=r"ingen andel|mer än 100"):
         stats.parse_rate(text)
 
 

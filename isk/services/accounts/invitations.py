@@ -178,9 +178,11 @@ def link_message(user: User, link: PasswordLink, url: str, sender: str) -> Email
     expires = format_datetime(link.expires_at, "d MMMM yyyy 'kl.' HH:mm")
     if link.purpose is PasswordLinkPurpose.INVITATION:
         subject = _("Inbjudan till ISK – intern styrning och kontroll")
-        opening = _("Du har fått ett konto i ISK, regionens stöd för intern styrning och "
-                    "kontroll, som %(role)s%(unit)s.", role=user.role.label.lower(),
-                    unit=_(" för %(unit)s", unit=user.org_unit.name) if user.org_unit else "")
+        opening = (_("Du har fått ett konto i ISK, regionens stöd för intern styrning och "
+                     "kontroll, som %(role)s för %(unit)s.", role=user.role.label.lower(),
+                     unit=user.org_unit.name) if user.org_unit else
+                   _("Du har fått ett konto i ISK, regionens stöd för intern styrning och "
+                     "kontroll, som %(role)s.", role=user.role.label.lower()))
     else:
         subject = _("Ny länk för att sätta ditt lösenord i ISK")
         opening = _("Systemförvaltaren har skickat dig en länk för att sätta ett nytt lösenord "

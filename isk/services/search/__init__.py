@@ -23,7 +23,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import ColumnElement, Select, column, func, literal_column, select, table
+from sqlalchemy import ColumnElement, Select, case, column, func, literal_column, select, table
 from sqlalchemy.orm import aliased
 
 from ... import permissions
@@ -49,6 +49,7 @@ from .documents import Document
 from .swedish import STOP_WORDS, stem
 
 MAX_QUERY_LENGTH = 200
+WHOLE_TEXT = 400  # characters: a text this short is shown whole, longer ones as fragments
 MAX_WORDS = 8
 GROUP_SIZE = 10
 PAGE_SIZE = 50
@@ -126,7 +127,7 @@ def parse(text: str) -> Query:
 
 def highlighted(snippet: str | None) -> Markup:
     """The database's snippet, escaped, with its match marks as <mark>."""
-    text = escape(snippet or "")
+    text = escape((snippet or "").strip())
     return Markup(
         str(text).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
     )
@@ -147,17 +148,22 @@ class _Matcher:
         """The statement limited to matching rows, with (snippet, rank) to select."""
         if self.postgresql:
             tsquery = func.to_tsquery(literal_column("'swedish'"), self.query.postgresql())
-            snippet = func.ts_headline(
-                literal_column("'swedish'"), document.expression(), tsquery,
-                f'StartSel="{MARK_START}", StopSel="{MARK_END}", MaxWords=40, MinWords=20, '
-                'MaxFragments=2, FragmentDelimiter=" … "',
+            marks = f'StartSel="{MARK_START}", StopSel="{MARK_END}", '
+            # A short text (a risk, an åtgärd) is shown whole; a long one as its best fragments.
+            snippet = case(
+                (func.length(document.expression()) <= WHOLE_TEXT, func.ts_headline(
+                    literal_column("'swedish'"), document.expression(), tsquery,
+                    marks + "HighlightAll=true")),
+                else_=func.ts_headline(
+                    literal_column("'swedish'"), document.expression(), tsquery,
+                    marks + 'MaxWords=40, MinWords=20, MaxFragments=2, FragmentDelimiter=" … "'),
             )
             rank = -func.ts_rank(document.tsvector(), tsquery)
             return statement.where(document.tsvector().op("@@")(tsquery)), snippet, rank
         fts = (
             select(
                 SEARCH_FTS.c.ref,
-                func.snippet(literal_column("search_fts"), 2, MARK_START, MARK_END, "…", 40)
+                func.snippet(literal_column("search_fts"), 2, MARK_START, MARK_END, "…", 64)
                 .label("snippet"),
                 SEARCH_FTS.c.rank,
             )
