@@ -23,8 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, false, func, or_, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy import and_, false, func, or_, select, true
+from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from ..extensions import db
 from ..models import (
@@ -283,22 +283,33 @@ def not_answered_below(user: User) -> Sequence[SamFollowUp]:
 
 
 def rounds_behind(user: User, today: date) -> list[RoundStanding]:
-    """Open rounds the user runs, with how many chefs kvitterat and how many are overdue."""
-    acknowledged = func.count(SamFollowUp.id).filter(
-        SamFollowUp.status.in_([FollowUpStatus.ACKNOWLEDGED, FollowUpStatus.CONFIRMED]))
-    overdue = func.count(SamFollowUp.id).filter(
-        SamFollowUp.status.not_in([FollowUpStatus.ACKNOWLEDGED, FollowUpStatus.CONFIRMED]),
-        SamFollowUp.due_on < today)
+    """Open rounds the user runs, with how many chefs kvitterat and how many are overdue.
+
+    A round over more than the user's scope (a region-wide round seen by the HR of one
+    förvaltning) counts the chefs in the user's part only, as its overview shows them.
+    """
+    chef_unit = aliased(OrgUnit)
+    in_part = (true() if user.is_region_wide or user.org_unit is None
+               else chef_unit.path.startswith(user.org_unit.path))
+    counted = and_(SamFollowUp.id.is_not(None), in_part)
+    done = [FollowUpStatus.ACKNOWLEDGED, FollowUpStatus.CONFIRMED]
+    chefs = func.count(SamFollowUp.id).filter(counted)
+    acknowledged = func.count(SamFollowUp.id).filter(counted, SamFollowUp.status.in_(done))
+    overdue = func.count(SamFollowUp.id).filter(counted, SamFollowUp.status.not_in(done),
+                                                SamFollowUp.due_on < today)
+    overlapping = (OrgUnit.id.is_not(None) if user.is_region_wide
+                   else org.around(user.org_unit) if user.org_unit is not None else false())
     rows = db.session.execute(
-        select(SamRound, func.count(SamFollowUp.id), acknowledged, overdue)
+        select(SamRound, chefs, acknowledged, overdue)
         .join(SamRound.org_unit).outerjoin(SamRound.follow_ups)
+        .outerjoin(chef_unit, SamFollowUp.org_unit_id == chef_unit.id)
         .where(SamRound.status == RoundStatus.OPEN, SamRound.archived_at.is_(None),
-               _scoped(user))
+               overlapping)
         .group_by(SamRound.id, OrgUnit.id)
         .options(contains_eager(SamRound.org_unit))
         .order_by(SamRound.due_on)
     ).all()
-    return [RoundStanding(*row) for row in rows]
+    return [RoundStanding(*row) for row in rows if row[1]]
 
 
 def follow_up_reports(user: User, today: date) -> list[tuple[Plan, Period]]:
