@@ -241,3 +241,30 @@ def test_on_postgresql_the_search_uses_the_gin_indexes(region, app, backend):
             "@@ to_tsquery('swedish', 'faktur:*')")).scalars().all()
 
     assert "search_risk" in " ".join(plan)
+
+
+def test_on_sqlite_every_searched_table_keeps_its_triggers(app, backend):
+    """A later migration that rebuilds one of these tables on SQLite (batch_alter_table copies
+    it) drops its triggers: it must create them again as migration a0d0fe7d9acd does."""
+    if backend != "sqlite":
+        pytest.skip("the triggers feed SQLite's FTS5 table")
+    from isk.services.search import documents
+
+    names = set(db.session.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
+
+    for document in (*documents.INDEXED, documents.PLAN):
+        for event in ("insert", "update", "delete"):
+            assert f"search_{document.table}_{event}" in names
+    assert "search_org_unit_rename" in names
+
+
+def test_a_changed_text_and_a_renamed_unit_are_found_at_once(region, app):
+    risk = region["sn_risk"]
+    risk.text = "Risken att leverantörsreskontran inte stäms av."
+    region["hsn"].name = "Vårdnämnden"
+    db.session.commit()
+
+    with app.test_request_context():
+        assert SN_RISK not in " ".join(found(region["rut"], "betalda").get("risker", []))
+        assert found(region["rut"], "leverantörsreskontran")["risker"]
+        assert found(region["rut"], "vårdnämnden 2026")["planer"]

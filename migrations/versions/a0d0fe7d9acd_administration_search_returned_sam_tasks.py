@@ -22,19 +22,26 @@ down_revision = 'c5bde210e8eb'
 branch_labels = None
 depends_on = None
 
+
+def _joined(*columns):
+    """Frozen copy of services/search/documents.py's `joined`: columns joined by " · "."""
+    first, *rest = columns
+    sql = f"coalesce({{t}}.{first}, '')"
+    for column in rest:
+        sql += (f" || CASE WHEN coalesce({{t}}.{column}, '') = '' THEN ''"
+                f" ELSE ' · ' || {{t}}.{column} END")
+    return sql
+
+
 # Frozen copies of services/search/documents.py: (kind, number, table, document expression).
 SOURCES = (
-    ("risk", 2, "risk", "coalesce({t}.text, '') || ' ' || coalesce({t}.source, '')"),
-    ("action", 3, "action", "coalesce({t}.text, '') || ' ' || coalesce({t}.responsible, '')"),
-    ("control", 4, "control",
-     "coalesce({t}.description, '') || ' ' || coalesce({t}.population_description, '')"),
-    ("control_result", 5, "control_result",
-     "coalesce({t}.performed_text, '') || ' ' || coalesce({t}.comment, '')"),
-    ("sam_answer", 6, "sam_answer", "coalesce({t}.comment, '')"),
-    ("sam_return", 7, "sam_return",
-     "coalesce({t}.task, '') || ' ' || coalesce({t}.reason, '') || ' ' "
-     "|| coalesce({t}.response, '')"),
-    ("sam_follow_up", 8, "sam_follow_up", "coalesce({t}.sent_back_comment, '')"),
+    ("risk", 2, "risk", _joined("text", "source")),
+    ("action", 3, "action", _joined("text", "responsible")),
+    ("control", 4, "control", _joined("description", "population_description")),
+    ("control_result", 5, "control_result", _joined("performed_text", "comment")),
+    ("sam_answer", 6, "sam_answer", _joined("comment")),
+    ("sam_return", 7, "sam_return", _joined("task", "reason", "response")),
+    ("sam_follow_up", 8, "sam_follow_up", _joined("sent_back_comment")),
 )
 PLAN_NUMBER = 1
 PLAN_DOCUMENT = (

@@ -13,6 +13,16 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, literal_column
 
 
+def joined(*columns: str) -> str:
+    """SQL for the columns' text joined by " · ", leaving out empty ones after the first."""
+    first, *rest = columns
+    sql = f"coalesce({{t}}.{first}, '')"
+    for column in rest:
+        sql += (f" || CASE WHEN coalesce({{t}}.{column}, '') = '' THEN ''"
+                f" ELSE ' · ' || {{t}}.{column} END")
+    return sql
+
+
 @dataclass(frozen=True)
 class Document:
     kind: str  # the FTS5 row's kind on SQLite
@@ -27,25 +37,14 @@ class Document:
         return literal_column(f"to_tsvector('swedish', {self.sql.format(t=self.table)})")
 
 
-RISK = Document("risk", "risk", "coalesce({t}.text, '') || ' ' || coalesce({t}.source, '')")
-ACTION = Document(
-    "action", "action", "coalesce({t}.text, '') || ' ' || coalesce({t}.responsible, '')"
-)
-CONTROL = Document(
-    "control", "control",
-    "coalesce({t}.description, '') || ' ' || coalesce({t}.population_description, '')",
-)
-CONTROL_RESULT = Document(
-    "control_result", "control_result",
-    "coalesce({t}.performed_text, '') || ' ' || coalesce({t}.comment, '')",
-)
-SAM_ANSWER = Document("sam_answer", "sam_answer", "coalesce({t}.comment, '')")
-SAM_RETURN = Document(
-    "sam_return", "sam_return",
-    "coalesce({t}.task, '') || ' ' || coalesce({t}.reason, '') || ' ' "
-    "|| coalesce({t}.response, '')",
-)
-SAM_FOLLOW_UP = Document("sam_follow_up", "sam_follow_up", "coalesce({t}.sent_back_comment, '')")
+RISK = Document("risk", "risk", joined("text", "source"))
+ACTION = Document("action", "action", joined("text", "responsible"))
+CONTROL = Document("control", "control", joined("description", "population_description"))
+CONTROL_RESULT = Document("control_result", "control_result",
+                          joined("performed_text", "comment"))
+SAM_ANSWER = Document("sam_answer", "sam_answer", joined("comment"))
+SAM_RETURN = Document("sam_return", "sam_return", joined("task", "reason", "response"))
+SAM_FOLLOW_UP = Document("sam_follow_up", "sam_follow_up", joined("sent_back_comment"))
 # Plans are few (one per unit and year): no index on PostgreSQL; on SQLite a trigger keeps the
 # unit's name in the plan's row.
 PLAN = Document(
