@@ -43,6 +43,27 @@ def read_new_password() -> str:
     return first
 
 
+def plan_of(unit: str, year: int) -> Plan:
+    """The unit's live plan of the year, loaded for display, or the command's error."""
+    from .services import plans
+
+    try:
+        org_unit = org.find_unit(unit)
+    except DomainError as error:
+        raise refused(error) from error
+    plan = db.session.scalar(
+        select(Plan).where(Plan.org_unit_id == org_unit.id, Plan.year == year,
+                           Plan.archived_at.is_(None))
+    )
+    if plan is None:
+        raise click.ClickException(
+            _("%(unit)s har ingen internkontrollplan för %(year)d.", unit=org_unit.name, year=year)
+        )
+    loaded = plans.load_plan_for_display(plan.id)
+    assert loaded is not None
+    return loaded
+
+
 @isk_group.command("create-user")
 @click.argument("email")
 @click.option(
@@ -129,7 +150,7 @@ def import_plan(file: str, unit: str, year: int) -> None:
             select(Plan).where(Plan.org_unit_id == org_unit.id, Plan.year == year)
         ) or plans.create_plan(org_unit, year)
         path = Path(file)
-        prepared = imports.import_file(plan, path.name, path.read_bytes(), may_edit_region=True)
+        prepared = imports.import_file(plan, path.name, path, may_edit_region=True)
     except imports.PlanImportError as error:
         raise refused(error, _("Filen importerades inte; inget har sparats.")) from error
     except DomainError as error:
@@ -147,42 +168,94 @@ def import_plan(file: str, unit: str, year: int) -> None:
 @click.option("--unit", required=True, help="Nämndens (enhetens) kod eller namn.")
 @click.option("--year", required=True, type=int, help="Planens år.")
 @click.option("--format", "kind", required=True, type=click.Choice(["pdf", "xlsx", "csv"]))
+@click.option("--layout", type=click.Choice(["namnd", "arbete"]), default="namnd",
+              show_default=True,
+              help="PDF: namnd (som planen publiceras) eller arbete (med kriterier, riskvärde, "
+                   "status och ansvariga).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True),
               help="Filen att skriva.")
-def export_plan(unit: str, year: int, kind: str, output: str) -> None:
+def export_plan(unit: str, year: int, kind: str, layout: str, output: str) -> None:
     """Exportera en IK-plan som PDF, XLSX eller CSV."""
     from pathlib import Path
 
     from .models.types import utcnow
     from .services import plans, wording
-    from .services.pdf.plan import render_plan
+    from .services.pdf.plan import PlanLayout, render_plan
     from .services.plans import exports
 
-    try:
-        org_unit = org.find_unit(unit)
-    except DomainError as error:
-        raise refused(error) from error
-    plan = db.session.scalar(
-        select(Plan).where(Plan.org_unit_id == org_unit.id, Plan.year == year,
-                           Plan.archived_at.is_(None))
-    )
-    if plan is None:
-        raise click.ClickException(
-            _("%(unit)s har ingen internkontrollplan för %(year)d.", unit=org_unit.name, year=year)
-        )
-    plan = plans.load_plan_for_display(plan.id)
+    plan = plan_of(unit, year)
+    org_unit = plan.org_unit
     document = plans.document_for(plan)
     if kind == "pdf":
         data = render_plan(document, wording.region_texts(org_unit), printed_at=utcnow(),
                            changed_after=plans.changed_after_adoption(plan), printed_by=None,
-                           revision=plans.latest_revision_number(plan))
+                           revision=plans.latest_revision_number(plan),
+                           layout=PlanLayout(layout))
     elif kind == "xlsx":
         data = exports.to_xlsx(document, _("Internkontrollplan %(year)d", year=year))
     else:
         data = exports.to_csv(document)
     Path(output).write_bytes(data)
     audit_log.record("plan_exported", plan, format=kind, file=Path(output).name,
-                     bytes=len(data), sha256=hashlib.sha256(data).hexdigest(), via="cli")
+                     bytes=len(data), sha256=hashlib.sha256(data).hexdigest(), via="cli",
+                     **({"layout": layout} if kind == "pdf" else {}))
+    db.session.commit()
+    click.echo(_("Skrev %(file)s (%(size)d byte).", file=output, size=len(data)))
+
+
+@isk_group.command("import-followup")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--unit", required=True, help="Nämndens (enhetens) kod eller namn.")
+@click.option("--year", required=True, type=int, help="Planens år.")
+def import_followup(file: str, unit: str, year: int) -> None:
+    """Importera en uppföljningstabell (Genomförd internkontroll, Kontrollmetod, Utfört,
+    Uppföljning/resultat, Eventuella åtgärder) från CSV eller XLSX till årets plan."""
+    from pathlib import Path
+
+    from .services.controls import table
+
+    plan = plan_of(unit, year)
+    path = Path(file)
+    try:
+        prepared = table.import_file(plan, path.name, path)
+    except table.FollowUpImportError as error:
+        raise refused(error, _("Filen importerades inte; inget har sparats.")) from error
+    except DomainError as error:
+        raise refused(error) from error
+    db.session.commit()
+    click.echo(_("Importerade %(results)s till internkontrollplan %(year)d – %(unit)s "
+                 "(%(controls)s, %(unchanged)s).", year=year, unit=plan.org_unit.name,
+                 results=ngettext("%(num)d kontrollutfall", "%(num)d kontrollutfall",
+                                  prepared.results),
+                 controls=ngettext("%(num)d ny kontroll", "%(num)d nya kontroller",
+                                   prepared.new_controls),
+                 unchanged=ngettext("%(num)d rad fanns redan", "%(num)d rader fanns redan",
+                                    prepared.unchanged)))
+
+
+@isk_group.command("export-followup")
+@click.option("--unit", required=True, help="Nämndens (enhetens) kod eller namn.")
+@click.option("--year", required=True, type=int, help="Planens år.")
+@click.option("--period", type=click.Choice(["T1", "T2", "T3", "delar", "helar"]),
+              default="helar", show_default=True, help="Perioden som följs upp.")
+@click.option("--format", "kind", required=True, type=click.Choice(["pdf", "xlsx", "csv"]))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="Filen att skriva.")
+def export_followup(unit: str, year: int, period: str, kind: str, output: str) -> None:
+    """Exportera uppföljningen av internkontroll för en period som PDF, XLSX eller CSV."""
+    from pathlib import Path
+
+    from .services.controls import followup, table
+    from .services.controls.periods import Period
+    from .services.pdf.followup import render_followup
+
+    plan = plan_of(unit, year)
+    report = followup.build_report(plan, Period(period))
+    data = render_followup(report) if kind == "pdf" else table.export_table(report, kind)
+    Path(output).write_bytes(data)
+    audit_log.record("followup_exported", plan, format=kind, period=period,
+                     file=Path(output).name, bytes=len(data),
+                     sha256=hashlib.sha256(data).hexdigest(), via="cli")
     db.session.commit()
     click.echo(_("Skrev %(file)s (%(size)d byte).", file=output, size=len(data)))
 
@@ -269,12 +342,10 @@ def import_managers(path: str) -> None:
     Allt eller inget: finns ett fel i filen ändras ingenting, och varje fel anges med rad
     och kolumn.
     """
-    from pathlib import Path
-
     from .services import sam
 
     try:
-        summary = sam.import_chain(sam.read_table(path, Path(path).read_bytes()))
+        summary = sam.import_chain(sam.read_table(path, path))
     except DomainError as error:
         raise refused(error, _("Filen lästes inte in:")) from error
     db.session.commit()

@@ -168,6 +168,23 @@ def readable_plans(user: User | Any) -> ColumnElement[bool]:
     return or_(*readable)
 
 
+def who_may(permission: Permission, plan: Plan) -> list[User]:
+    """The active users who may do this to the plan, by name: whom to ask (one query)."""
+    from sqlalchemy import or_, select
+
+    from .extensions import db
+
+    roles = [role for role, granted in ROLE_PERMISSIONS.items() if permission in granted]
+    above = [int(part) for part in plan.org_unit.path.strip("/").split("/") if part]
+    candidates = db.session.scalars(
+        select(User).where(User.role.in_(roles), User.active.is_(True),
+                           User.archived_at.is_(None),
+                           or_(User.org_unit_id.in_(above), User.org_unit_id.is_(None)))
+        .order_by(User.name)
+    ).all()
+    return [user for user in candidates if in_scope(user, plan.org_unit)]
+
+
 def require(permission: Permission, obj: Plan | OrgUnit | None = None) -> None:
     """Abort with 403 unless the current user may do this to this object."""
     if not can(current_user, permission, obj):

@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from isk.extensions import db
-from isk.models import Control, ControlMethod, Criterion, Role, ScheduleKind
+from isk.models import Control, ControlMethod, Criterion, Role
 from isk.services import controls, plans
 
 INVOICE_RISK = "Risken att anteckning på faktura inte är korrekt."
@@ -52,15 +52,15 @@ def world(make_unit, make_user, files_dir) -> dict[str, Any]:
 def make_control(world: dict[str, Any], **changes: Any) -> Control:
     data = controls.ControlData(
         description=changes.pop("description", "Anteckning på fakturor för resor och kurser"),
+        method_text=changes.pop("method_text", "Stickprov på fakturor: anteckning och attest."),
         method=changes.pop("method", ControlMethod.SAMPLE),
-        schedule_kind=changes.pop("schedule_kind", ScheduleKind.TERTIAL),
-        schedule_tertial=changes.pop("schedule_tertial", 1),
-        schedule_month=changes.pop("schedule_month", None),
-        scheduled_on=changes.pop("scheduled_on", None),
+        occurrences=changes.pop("occurrences", ["T1"]),
         responsible=world["controller"],
         population_description="Leverantörsfakturor på konto 5800-5899",
     )
-    control = controls.create_control(world["plan"], f"action-{world['action'].id}", data)
+    target = changes.pop("target", f"action-{world['action'].id}")
+    assert not changes, changes
+    control = controls.create_control(world["plan"], target, data)
     db.session.commit()
     return control
 

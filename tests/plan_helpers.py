@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import zipfile
 
 from pypdf import PdfReader
 
@@ -76,3 +77,12 @@ def assess_year(unit, year: int):
         assessment.adopt_assessment(item, date(year + 1, 2, 20), "N § 1", None)
     db.session.commit()
     return item
+
+
+def zip_bytes(files: dict[str, bytes]) -> bytes:
+    """A zip archive of the files (an XLSX is one), to build damaged or hostile workbooks."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()

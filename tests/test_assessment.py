@@ -16,11 +16,11 @@ from isk.models import (
     AssessmentRevision,
     AssessmentStatus,
     Criterion,
-    FollowUp,
     Judgement,
     OrgUnit,
     PlanStatus,
-    ResultStatus,
+    RemediationStatus,
+    ResultCategory,
     Risk,
     Role,
 )
@@ -46,12 +46,11 @@ def adopted_plan(world) -> None:
     db.session.commit()
 
 
-def record(world, status: ResultStatus, when: date, comment: str, description: str):
-    control = control_helpers.make_control(world, description=description)
+def record(world, category: ResultCategory, when: date, comment: str, description: str):
+    control = control_helpers.make_control(world, description=description, occurrences=[])
     result = controls.record_result(control, controls.ResultData(
-        "vecka " + str(when.isocalendar().week), when, status,
-        FollowUp.PLAN_MADE if status is ResultStatus.FINDINGS else FollowUp.NOT_APPLICABLE,
-        comment))
+        when.isoformat(), comment, category, "Åtgärdsplan upprättad." if category.is_deviation
+        else None, RemediationStatus.PLAN_MADE if category.is_deviation else None))
     db.session.commit()
     return control, result
 
@@ -74,11 +73,11 @@ def test_the_evidence_is_computed_from_what_is_recorded(world, make_user):
     plans.add_action(risk, plans.ActionContent("Följ upp avtalstrohet.",
                                                due_date=date(2026, 3, 1)))
     db.session.commit()
-    findings, _ = record(world, ResultStatus.FINDINGS, date(2026, 4, 20),
+    findings, _ = record(world, ResultCategory.FINDINGS, date(2026, 4, 20),
                          "Brister i attestordningen identifierade", "Attest av fakturor")
-    record(world, ResultStatus.NO_FINDINGS, date(2026, 5, 5), "Inga brister",
+    record(world, ResultCategory.NO_FINDINGS, date(2026, 5, 5), "Inga brister",
            "Avstämning mot avtal")
-    control_helpers.make_control(world, description="Aldrig utförd", schedule_tertial=2)
+    control_helpers.make_control(world, description="Aldrig utförd", occurrences=["T2"])
 
     evidence = assessment.gather(world["plan"].org_unit, 2026, AssessmentPeriod.ANNUAL,
                                  date(2026, 12, 31))
@@ -98,8 +97,8 @@ def test_the_evidence_is_computed_from_what_is_recorded(world, make_user):
 
 
 def test_the_delar_evidence_counts_only_january_to_august(world):
-    record(world, ResultStatus.NO_FINDINGS, date(2026, 4, 20), "Inga brister", "Våren")
-    record(world, ResultStatus.FINDINGS, date(2026, 10, 5), "Brist", "Hösten")
+    record(world, ResultCategory.NO_FINDINGS, date(2026, 4, 20), "Inga brister", "Våren")
+    record(world, ResultCategory.FINDINGS, date(2026, 10, 5), "Brist", "Hösten")
 
     interim = assessment.gather(world["plan"].org_unit, 2026, AssessmentPeriod.INTERIM,
                                 date(2026, 12, 31))
@@ -278,7 +277,7 @@ def test_a_plan_closes_only_after_its_helar_assessment(world, draft, client, mak
 
 def test_the_pdf_puts_the_judgement_first_then_the_risks_results_and_sam(world, draft, client,
                                                                        auth, runner, tmp_path):
-    record(world, ResultStatus.FINDINGS, date(2026, 4, 20), "Brister i attestordningen",
+    record(world, ResultCategory.FINDINGS, date(2026, 4, 20), "Brister i attestordningen",
            "Attest av fakturor")
     assessment.update_assessment(draft, AssessmentContent(**COMPLETE), None)
     db.session.commit()
@@ -319,11 +318,11 @@ def test_the_demo_servicenamnden_2026_pdf_lists_every_risk_its_results_and_judge
 
     text = squeeze(pdf_text(client.get(f"/bedomningar/{item.id}.pdf").data))
 
-    assert len(risks) == 9 and len(results) == 3
+    assert len(risks) == 9 and len(results) == 5
     for risk in risks:
         assert squeeze(risk) in text, risk
     for result in results:
-        assert squeeze(result.comment) in text, result.comment
+        assert squeeze(result.result_text) in text, result.result_text
     assert squeeze(item.judgement.label) in text
 
 

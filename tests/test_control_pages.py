@@ -63,13 +63,15 @@ def test_a_controller_plans_a_control_draws_a_sample_and_reports_it(client, auth
     response = post_form(client, f"{_base(world)}/ny", {
         "target": f"action-{world['action'].id}",
         "description": "Anteckning på fakturor för resor och kurser",
-        "method": "sample", "schedule_kind": "tertial", "schedule_tertial": "1",
+        "method_text": "Stickprov: syfte och attest på varje faktura.",
+        "method": "sample", "occurrences": ["T1", "T2"],
         "responsible": str(world["controller"].id),
         "population_description": "Fakturor på konto 5800-5899",
     })
     assert response.status_code == 302
     control = db.session.scalar(select(Control))
     assert control.action_id == world["action"].id and control.plan_id == world["plan"].id
+    assert control.occurrences == ["T1", "T2"]
 
     _draw_path, response = _draw(client, world, control, method="statistical")
     assert response.status_code == 302, page_text(response)
@@ -98,24 +100,33 @@ def test_a_controller_plans_a_control_draws_a_sample_and_reports_it(client, auth
         client.get(sample_path))})
     assert "Samma 59 poster i samma ordning" in page_text(redraw)
 
+    # The kontrollutfall form starts from the stickprov's evaluation.
+    form_page = page_text(client.get(
+        f"{_base(world)}/{control.id}/utfall/ny?stickprov={sample.id}"))
+    assert "Förifyllt från stickprovets utvärdering" in form_page
+    assert "Stickprov: Kontrollen kan inte förlitas på" in form_page
+
     response = post_form(client, f"{_base(world)}/{control.id}/utfall/ny", {
-        "performed_text": "vecka 14", "performed_on": "2026-04-02", "status": "findings",
-        "follow_up": "plan_made", "comment": "Två fakturor saknade syfte.",
+        "outcome": "performed", "performed_text": "vecka 14",
+        "result_text": "Två fakturor saknade syfte.", "category": "findings",
+        "remediation": "Rutinen förtydligad.", "remediation_status": "plan_made",
         "sample": str(sample.id), "files": (io.BytesIO(PDF_BYTES), "underlag.pdf"),
     }, content_type="multipart/form-data")
-    assert response.status_code == 302
+    assert response.status_code == 302, page_text(response)
     result = db.session.scalar(select(ControlResult))
     assert result.sample_id == sample.id and len(result.evidence) == 1
+    assert result.occurrences == ["T1"] and result.performed_start.isoformat() == "2026-03-30"
 
     report = client.get(f"/planer/{world['plan'].id}/uppfoljning?period=T1")
     text = page_text(report)
-    assert "Brister identifierade. Två fakturor saknade syfte." in text
-    assert "Åtgärdsplan upprättad" in text and "vecka 14" in text
+    assert "Två fakturor saknade syfte. Brister identifierade" in text
+    assert "Rutinen förtydligad. Åtgärdsplan upprättad" in text and "vecka 14" in text
     pdf = client.get(f"/planer/{world['plan'].id}/uppfoljning.pdf?period=T1")
     assert pdf.mimetype == "application/pdf"
     printed = squeeze(pdf_text(pdf.data))
-    assert squeeze("Genomförd internkontroll") in printed
-    assert squeeze("Brister identifierade") in printed and squeeze("vecka 14") in printed
+    assert squeeze("Uppföljning av internkontroll") in printed
+    assert squeeze("Utfört (datum, vecka, månad, period)") in printed
+    assert squeeze("Två fakturor saknade syfte.") in printed and squeeze("vecka 14") in printed
 
 
 # --- bad input through the pages: clear message, 4xx, nothing written ----------------------------
@@ -231,8 +242,8 @@ def test_a_bad_evidence_file_is_refused_and_nothing_is_written(
     control = make_control(world)
     auth.login_via_session(world["controller"])
     response = post_form(client, f"{_base(world)}/{control.id}/utfall/ny", {
-        "performed_text": "T1", "performed_on": "2026-04-10", "status": "no_findings",
-        "follow_up": "not_applicable", "files": (io.BytesIO(data), name),
+        "outcome": "performed", "performed_text": "T1", "result_text": "Inga brister",
+        "files": (io.BytesIO(data), name),
     }, content_type="multipart/form-data")
     assert response.status_code == 400
     assert message in page_text(response)
@@ -248,12 +259,8 @@ def _result_with_evidence(world) -> tuple[Control, EvidenceFile]:
 
     control = make_control(world)
     upload = evidence.check_evidence("underlag.pdf", PDF_BYTES)
-    from datetime import date
-
-    from isk.models import FollowUp, ResultStatus
-
-    result = controls.record_result(control, controls.ResultData(
-        "T1", date(2026, 4, 1), ResultStatus.NO_FINDINGS, FollowUp.NOT_APPLICABLE), [upload])
+    result = controls.record_result(control, controls.ResultData("T1", "Inga brister"),
+                                    [upload])
     db.session.commit()
     return control, result.evidence[0]
 
@@ -307,7 +314,7 @@ def test_a_stale_control_edit_gets_409(client, auth, world):
     auth.login_via_session(world["controller"])
     path = f"{_base(world)}/{control.id}/andra"
     form = {"target": f"action-{world['action'].id}", "description": "Ny beskrivning",
-            "method": "sample", "schedule_kind": "annual", "responsible": "0",
+            "method": "sample", "occurrences": ["helar"], "responsible": "0",
             "version": str(control.version_id)}
     assert post_form(client, path, form).status_code == 302
     response = post_form(client, path, {**form, "description": "Annan beskrivning"})
@@ -319,18 +326,45 @@ def test_a_stale_control_edit_gets_409(client, auth, world):
 # --- the report, the calculator and the plan page -----------------------------------------------
 
 
-def test_the_report_shows_controls_due_but_not_performed_as_ej_utfort(client, auth, world):
+def test_the_report_never_invents_an_outcome_for_a_control_without_one(
+        app, client, auth, world):
     make_control(world)  # T1, nothing recorded
-    make_control(world, description="Kontroll i T3", schedule_tertial=3)
+    make_control(world, description="Kontroll i T3", occurrences=["T3"])
     auth.login_via_session(world["reader"])
+    app.config["TODAY"] = "2026-06-01"
     text = page_text(client.get(f"/planer/{world['plan'].id}/uppfoljning?period=T1"))
-    assert "Ej utfört (planerad T1)" in text and "Kontroll i T3" not in text
+    assert "Ej rapporterat (planerad T1)" in text and "Kontroll i T3" not in text
+    assert "Ej utfört" not in text
     assert INVOICE_ACTION in text  # åtgärd status is followed up too
     pdf = client.get(f"/planer/{world['plan'].id}/uppfoljning.pdf?period=helar")
     printed = squeeze(pdf_text(pdf.data))
-    assert squeeze("Ej utfört (planerad T1)") in printed and squeeze("Kontroll i T3") in printed
-    assert "Sida1av1" in printed
+    assert squeeze("Ej rapporterat (planerad T1)") in printed
+    assert squeeze("Planerad T3") in printed and squeeze("Kontroll i T3") in printed
+    assert squeeze("Avser år 2026") in printed and "Sida1av1" in printed
+    app.config["TODAY"] = "2027-01-10"
+    later = squeeze(pdf_text(client.get(
+        f"/planer/{world['plan'].id}/uppfoljning.pdf?period=helar").data))
+    assert squeeze("Ej rapporterat (planerad T3)") in later and "PlaneradT3" not in later
     assert client.get(f"/planer/{world['plan'].id}/uppfoljning?period=T9").status_code == 404
+
+
+def test_a_result_form_for_a_control_not_performed_asks_why(client, auth, world):
+    control = make_control(world)
+    auth.login_via_session(world["controller"])
+    path = f"{_base(world)}/{control.id}/utfall/ny"
+    response = post_form(client, path, {"outcome": "not_performed", "performed_text": ""})
+    assert response.status_code == 400 and "Skriv varför kontrollen inte utfördes" in page_text(
+        response)
+    response = post_form(client, path, {"outcome": "performed", "performed_text": "snart"})
+    assert response.status_code == 400 and "går inte att läsa som en tidpunkt" in page_text(
+        response)
+    assert rows_of(ControlResult) == 0
+    response = post_form(client, path, {"outcome": "not_performed",
+                                        "result_text": "Personalbrist under våren."})
+    assert response.status_code == 302
+    result = db.session.scalar(select(ControlResult))
+    assert not result.performed and result.performed_text == "Ej utfört"
+    assert result.performed_start is None
 
 
 def test_the_controls_list_and_report_load_in_a_fixed_number_of_queries(
@@ -353,14 +387,10 @@ def test_the_controls_list_and_report_load_in_a_fixed_number_of_queries(
 
 
 def _result_with_evidence_for(control: Control) -> None:
-    from datetime import date
-
-    from isk.models import FollowUp, ResultStatus
     from isk.services.controls import evidence
 
-    controls.record_result(control, controls.ResultData(
-        "T2", date(2026, 6, 1), ResultStatus.NO_FINDINGS, FollowUp.NOT_APPLICABLE),
-        [evidence.check_evidence("a.txt", b"ok\n")])
+    controls.record_result(control, controls.ResultData("mars", "Inga brister"),
+                           [evidence.check_evidence("a.txt", b"ok\n")])
     db.session.commit()
 
 

@@ -14,16 +14,16 @@ from isk.extensions import db
 from isk.models import (
     Control,
     ControlMethod,
-    FollowUp,
+    ControlResult,
     ItemOutcome,
     Plan,
-    ResultStatus,
+    RemediationStatus,
+    ResultCategory,
     Sample,
-    ScheduleKind,
 )
 from isk.services import controls, plans
-from isk.services.controls import evidence
-from isk.services.controls.periods import Period, due_month, is_due_in, schedule_text
+from isk.services.controls import evidence, periods
+from isk.services.controls.periods import PerformedError, Period, parse_performed
 from isk.services.sampling import samples
 from isk.services.sampling.stats import judgement_size
 
@@ -52,44 +52,113 @@ def test_each_period_covers_its_months(period, start, end):
 
 
 @pytest.mark.parametrize(
-    ("schedule", "month", "due_in"),
+    ("code", "due", "due_in"),
     [
-        ({"schedule_kind": ScheduleKind.MONTH, "schedule_month": 3}, 3, {"T1", "delar", "helar"}),
-        ({"schedule_kind": ScheduleKind.TERTIAL, "schedule_tertial": 2}, 8,
-         {"T2", "delar", "helar"}),
-        ({"schedule_kind": ScheduleKind.INTERIM}, 8, {"T2", "delar", "helar"}),
-        ({"schedule_kind": ScheduleKind.ANNUAL}, 12, {"T3", "helar"}),
-        ({"schedule_kind": ScheduleKind.DATE, "scheduled_on": date(2026, 9, 15)}, 9,
-         {"T3", "helar"}),
+        ("03", date(2026, 3, 31), {"T1", "delar", "helar"}),
+        ("T2", date(2026, 8, 31), {"T2", "delar", "helar"}),
+        ("delar", date(2026, 8, 31), {"T2", "delar", "helar"}),
+        ("helar", date(2026, 12, 31), {"T3", "helar"}),
+        ("2026-09-15", date(2026, 9, 15), {"T3", "helar"}),
     ],
 )
-def test_a_control_is_due_in_the_periods_holding_its_month(schedule, month, due_in):
-    control = Control(**schedule)
-    assert due_month(control) == month
-    assert {p.value for p in Period if is_due_in(control, p)} == due_in
-    assert schedule_text(control)
+def test_an_occurrence_is_due_at_the_end_of_its_days(app, code, due, due_in):
+    assert periods.is_occurrence(code)
+    assert periods.due_date(code, 2026) == due
+    assert {p.value for p in Period if periods.is_due_in(code, p, 2026)} == due_in
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("2025-03-14", date(2025, 3, 14), date(2025, 3, 14)),
+        ("14 mars", date(2025, 3, 14), date(2025, 3, 14)),
+        ("14/3", date(2025, 3, 14), date(2025, 3, 14)),
+        ("vecka 12", date(2025, 3, 17), date(2025, 3, 23)),
+        ("v. 12", date(2025, 3, 17), date(2025, 3, 23)),
+        ("Vecka 10-12", date(2025, 3, 3), date(2025, 3, 23)),
+        ("mars", date(2025, 3, 1), date(2025, 3, 31)),
+        ("Oktober 2025", date(2025, 10, 1), date(2025, 10, 31)),
+        ("T1", date(2025, 1, 1), date(2025, 4, 30)),
+        ("tertial 2", date(2025, 5, 1), date(2025, 8, 31)),
+        ("T1, T2, T3", date(2025, 1, 1), date(2025, 12, 31)),
+        ("T1–T3", date(2025, 1, 1), date(2025, 12, 31)),
+        ("kvartal 2", date(2025, 4, 1), date(2025, 6, 30)),
+        ("Delår", date(2025, 1, 1), date(2025, 8, 31)),
+        ("Helår", date(2025, 1, 1), date(2025, 12, 31)),
+        ("Löpande under året", date(2025, 1, 1), date(2025, 12, 31)),
+        ("mars och oktober", date(2025, 3, 1), date(2025, 10, 31)),
+    ],
+)
+def test_utfort_is_read_as_regions_write_it(app, text, start, end):
+    performed = parse_performed(text, 2025)
+    assert performed.performed and performed.text == text
+    assert (performed.start, performed.end) == (start, end)
+
+
+def test_a_list_of_tertials_covers_each_but_not_the_gaps(app):
+    performed = parse_performed("T1, T3", 2025)
+    assert [performed.covers(code, 2025) for code in ("T1", "T2", "T3")] == [True, False, True]
+
+
+@pytest.mark.parametrize("text", ["Ej utfört", "ej utförd", "Inte genomfört", "EJ UTFÖRT"])
+def test_ej_utfort_has_no_days(app, text):
+    performed = parse_performed(text, 2025)
+    assert not performed.performed and performed.start is None and performed.end is None
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "Ange när"),
+        ("snart", "går inte att läsa"),
+        ("vecka 60", "går inte att läsa"),
+        ("31/2", "går inte att läsa"),
+        ("2024-05-01", "planens år"),
+        ("mars 2024", "planens år"),
+        ("T4", "går inte att läsa"),
+    ],
+)
+def test_an_unreadable_utfort_says_what_it_expects(app, text, message):
+    with pytest.raises(PerformedError, match=message):
+        parse_performed(text, 2025)
 
 
 # --- controls -----------------------------------------------------------------------------------
 
 
-def test_a_control_verifies_exactly_one_action_or_risk(app, world):
+def test_a_control_verifies_at_most_one_action_or_risk(app, world):
     control = Control(plan=world["plan"], action=world["action"], risk=world["risk"],
-                      description="x", method=ControlMethod.OTHER,
-                      schedule_kind=ScheduleKind.ANNUAL)
+                      description="x", method=ControlMethod.OTHER, occurrences=[])
     db.session.add(control)
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
 
 
-def test_a_schedule_must_be_complete(app, world):
-    control = Control(plan=world["plan"], risk=world["risk"], description="x",
-                      method=ControlMethod.OTHER, schedule_kind=ScheduleKind.MONTH)
-    db.session.add(control)
-    with pytest.raises(IntegrityError):
-        db.session.flush()
-    db.session.rollback()
+def test_a_control_may_belong_to_the_plan_as_a_whole(app, world):
+    control = make_control(world, target="plan", description="Löneutbetalningar",
+                           method=None, method_text="Stickprov på 20 löneändringar.",
+                           occurrences=["T3", "T1", "T2"])
+    assert control.target_risk is None and control.risk_id is None and control.action_id is None
+    assert control.occurrences == ["T1", "T2", "T3"]
+    assert control.method_shown == "Stickprov på 20 löneändringar."
+    assert controls.target_key(control) == "plan"
+
+
+def test_a_control_names_its_method_in_words_or_by_kind(app, world):
+    with pytest.raises(controls.ControlError, match="kontrollmetoden"):
+        make_control(world, method=None, method_text=" ")
+    by_kind = make_control(world, method_text="", method=ControlMethod.CONTRACT)
+    assert by_kind.method_shown == "Kontroll mot avtal"
+
+
+@pytest.mark.parametrize(
+    ("occurrences", "message"),
+    [(["T4"], "inget tillfälle"), (["2025-05-01"], "planens år"), (["13"], "inget tillfälle")],
+)
+def test_an_unknown_occurrence_is_refused(app, world, occurrences, message):
+    with pytest.raises(controls.ControlError, match=message):
+        make_control(world, occurrences=occurrences)
 
 
 def test_a_namnd_plans_its_own_control_on_a_region_wide_action(app, world):
@@ -105,7 +174,7 @@ def test_a_namnd_plans_its_own_control_on_a_region_wide_action(app, world):
     keys = {t.key for t in controls.targets_for(world["plan"])}
     assert f"action-{action.id}" in keys
     control = controls.create_control(world["plan"], f"action-{action.id}", controls.ControlData(
-        "Andel chefer som svarat", ControlMethod.SURVEY, ScheduleKind.ANNUAL))
+        "Andel chefer som svarat", method=ControlMethod.SURVEY))
     db.session.commit()
     assert control.plan_id == world["plan"].id and control.action_id == action.id
     assert controls.controls_of(world["plan"]) == [control]
@@ -125,8 +194,60 @@ def test_a_closed_plan_takes_no_new_controls(app, world):
 def test_a_result_must_be_dated_within_the_plan_year(app, world):
     control = make_control(world)
     with pytest.raises(controls.ControlError, match="planens år"):
+        controls.record_result(control, controls.ResultData("2025-04-01"))
+
+
+def test_a_result_keeps_every_cell_word_for_word(app, world):
+    control = make_control(world, occurrences=["T1", "T2", "T3"])
+    result = controls.record_result(control, controls.ResultData(
+        "T1, T2, T3", "Brister i attestordningen identifierade", ResultCategory.FINDINGS,
+        "Rutinen ändrad, effekten följs upp nästa år", RemediationStatus.ACTIONS_TAKEN))
+    db.session.commit()
+    db.session.expire_all()
+    result = db.session.get(ControlResult, result.id)
+    assert result.performed and result.performed_text == "T1, T2, T3"
+    assert (result.performed_start, result.performed_end) == (date(2026, 1, 1),
+                                                              date(2026, 12, 31))
+    assert result.occurrences == ["T1", "T2", "T3"]
+    assert result.result_text == "Brister i attestordningen identifierade"
+    assert result.remediation == "Rutinen ändrad, effekten följs upp nästa år"
+    assert result.has_deviation and not result.remediation_open
+
+
+def test_ej_utfort_is_kept_without_a_date_and_needs_a_reason(app, world):
+    control = make_control(world)
+    with pytest.raises(controls.ControlError, match="varför"):
+        controls.record_result(control, controls.ResultData("Ej utfört"))
+    with pytest.raises(controls.ControlError, match="inget datum"):
         controls.record_result(control, controls.ResultData(
-            "T1", date(2025, 4, 1), ResultStatus.NO_FINDINGS, FollowUp.NOT_APPLICABLE))
+            "2026-03-01", "Ingen tid", performed=False))
+    result = controls.record_result(control, controls.ResultData(
+        "", "Personalbrist under våren.", performed=False))
+    assert not result.performed and result.performed_text == "Ej utfört"
+    assert result.performed_start is None and result.performed_end is None
+    assert result.occurrences == ["T1"]
+
+
+def test_the_database_refuses_a_performed_result_without_dates(app, world):
+    control = make_control(world)
+    db.session.add(ControlResult(control=control, performed=True, performed_text="mars",
+                                 occurrences=[]))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_a_result_of_a_recurring_control_finds_its_occurrence(app, world):
+    control = make_control(world, occurrences=["T1", "T2", "T3"])
+    spring = controls.record_result(control, controls.ResultData("vecka 12", "Inga brister"))
+    assert spring.occurrences == ["T1"]
+    with pytest.raises(controls.ControlError, match="vilket av de planerade"):
+        controls.record_result(control, controls.ResultData("", "Sjukdom", performed=False))
+    autumn = controls.record_result(control, controls.ResultData(
+        "", "Sjukdom", performed=False, occurrences=["T3"]))
+    assert autumn.occurrences == ["T3"]
+    with pytest.raises(controls.ControlError, match="inte planerad"):
+        controls.record_result(control, controls.ResultData("maj", "x", occurrences=["03"]))
 
 
 # --- evidence -----------------------------------------------------------------------------------
@@ -181,8 +302,7 @@ def test_evidence_above_the_limit_is_refused(app):
 
 def test_evidence_is_stored_under_a_random_name_outside_the_web_root(app, world, files_dir):
     control = make_control(world)
-    result = controls.record_result(control, controls.ResultData(
-        "T1", date(2026, 4, 1), ResultStatus.NO_FINDINGS, FollowUp.NOT_APPLICABLE),
+    result = controls.record_result(control, controls.ResultData("T1", "Inga brister"),
         [evidence.check_evidence("../../etc/passwd.txt", b"hej\n")])
     db.session.commit()
     file = result.evidence[0]

@@ -37,8 +37,15 @@ def insert_fails(obj) -> None:
     db.session.rollback()
 
 
-def test_a_risk_without_any_criterion_is_refused_by_the_database(area):
-    insert_fails(Risk(process_area_id=area.id, text="Risken att ..."))
+def test_a_risk_entered_in_isk_names_its_criteria_but_an_imported_one_may_lack_them(area):
+    with pytest.raises(plans.PlanError, match="minst ett av kriterierna"):
+        plans.add_risk(area, plans.RiskContent("Risken att ..."))
+    with pytest.raises(plans.PlanError, match="vad den hotar"):
+        plans.add_risk(area, plans.RiskContent("Risken att ...", [Criterion.E]))
+    imported = plans.add_risk(area, plans.RiskContent("Risken att fakturor betalas sent."),
+                              complete=False)
+    db.session.commit()
+    assert imported.criteria == [] and plans.incomplete_risks(area.plan) == [imported]
 
 
 def test_likelihood_and_consequence_are_1_to_4_in_the_database(area):
@@ -148,10 +155,6 @@ def test_concurrent_edits_of_a_risk_do_not_silently_overwrite(area, app):
     with pytest.raises(StaleDataError):
         db.session.flush()
     db.session.rollback()
-
-
-def test_an_information_security_risk_names_an_aspect_in_the_database(area):
-    insert_fails(Risk(process_area_id=area.id, text="R", criterion_e=True))
 
 
 def test_an_accepted_risk_records_who_when_and_why_in_the_database(area):

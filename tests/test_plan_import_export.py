@@ -18,7 +18,7 @@ from isk.models import Action, Criterion, Plan, Risk, Role, SecurityAspect
 from isk.services import plans
 from isk.services.plans import exports, imports
 
-from .plan_helpers import csrf_from, page_text, pdf_text, squeeze
+from .plan_helpers import csrf_from, page_text, pdf_text, squeeze, zip_bytes
 
 SEED_FILES = ("medicinsk-teknik-2022.csv", "servicenamnden-2023.csv", "servicenamnden-2026.csv")
 
@@ -384,14 +384,6 @@ def test_a_value_longer_than_its_column_is_refused_before_anything_is_written(ad
     assert response.status_code == 400
     assert "Rad 2, kolumn kalla: texten får vara högst 300 tecken." in page_text(response)
     assert counts()[1] == 0
-
-
-def zip_bytes(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, content in files.items():
-            archive.writestr(name, content)
-    return buffer.getvalue()
 
 
 def test_an_xlsx_that_unpacks_to_gigabytes_is_refused_without_unpacking_it(admin_plan, client):

@@ -119,10 +119,11 @@ def test_duplicate_ids_are_refused_with_their_row_numbers():
     ]
 
 
-def test_a_csv_that_is_not_utf8_is_refused_with_advice():
+def test_a_csv_that_is_not_utf8_is_refused_with_advice_naming_the_line():
     data = csv_bytes("id;text\nA1;Åtgärd för räkning\n", encoding="cp1252")
 
-    with pytest.raises(PopulationError, match=r"inte kodad som UTF-8.*CSV UTF-8"):
+    message = r"inte UTF-8-kodad \(första felet på rad 2\).*CSV UTF-8"
+    with pytest.raises(PopulationError, match=message):
         inspect_population(data, "p.csv")
 
 
@@ -235,7 +236,7 @@ def test_a_formula_cell_in_an_xlsx_is_refused():
     with pytest.raises(PopulationError) as error:
         inspect_population(data, "population.xlsx")
 
-    assert error.value.problems[0].startswith("Rad 3, kolumn B: cellen innehåller en formel.")
+    assert error.value.problems[0].startswith("Rad 3, kolumn B: cellen innehåller en formel")
 
 
 def test_duplicate_ids_in_an_xlsx_are_refused():

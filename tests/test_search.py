@@ -6,7 +6,6 @@ Every test runs on SQLite (FTS5) and PostgreSQL (to_tsvector 'swedish'): the sam
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 from sqlalchemy import text
@@ -15,11 +14,10 @@ from isk.extensions import db
 from isk.models import (
     ControlMethod,
     Criterion,
-    FollowUp,
     OrgUnitKind,
-    ResultStatus,
+    RemediationStatus,
+    ResultCategory,
     Role,
-    ScheduleKind,
 )
 from isk.services import controls, plans, search
 from isk.services.search import swedish
@@ -67,11 +65,10 @@ def region(make_unit, make_user):
         target = plan.process_areas[0].risks[0].actions[0]
         control = controls.create_control(plan, f"action-{target.id}", controls.ControlData(
             description=f"Fakturor på konto 5800 granskas ({plan.org_unit.code})",
-            method=ControlMethod.DOCUMENT_REVIEW, schedule_kind=ScheduleKind.ANNUAL,
-            responsible=None, population_description=None))
+            method=ControlMethod.DOCUMENT_REVIEW, occurrences=["helar"]))
         controls.record_result(control, controls.ResultData(
-            "april", date(2026, 4, 20), ResultStatus.FINDINGS, FollowUp.PLAN_MADE,
-            f"Två fakturor saknade attest ({plan.org_unit.code})."))
+            "april", f"Två fakturor saknade attest ({plan.org_unit.code}).",
+            ResultCategory.FINDINGS, "Rutinen förtydligad.", RemediationStatus.ACTIONS_TAKEN))
     db.session.commit()
     return {"sn": sn, "rs": rs, "hsn": hsn, "plan_sn": plan_sn, "plan_hsn": plan_hsn,
             "plan_region": plan_region, "sn_risk": sn_risk, **users}

@@ -15,11 +15,9 @@ from isk.models import (
     AssessmentPeriod,
     ControlMethod,
     Criterion,
-    FollowUp,
     ItemOutcome,
-    ResultStatus,
+    ResultCategory,
     Role,
-    ScheduleKind,
     User,
 )
 from isk.models.types import utcnow
@@ -53,25 +51,26 @@ def office(app, sam_org):
     plans.add_action(other, plans.ActionContent("Informationsinsatser om marknadsplatsen."))
     plans.adopt_plan(plan, date(2025, 11, 20), "SN § 45", None)
 
-    def control(description, responsible, **when):
+    def control(description, responsible, occurrences):
         return controls.create_control(plan, f"action-{overdue_action.id}", controls.ControlData(
             description=description, method=ControlMethod.DOCUMENT_REVIEW,
-            responsible=responsible, population_description=None, **when))
+            occurrences=occurrences, responsible=responsible))
 
     kim = users["controller"]
-    control("Attester i mars granskas", kim, schedule_kind=ScheduleKind.MONTH, schedule_month=3)
-    control("Attester i juli granskas", kim, schedule_kind=ScheduleKind.MONTH, schedule_month=7)
-    control("Leverantörsregistret gås igenom", None, schedule_kind=ScheduleKind.TERTIAL,
-            schedule_tertial=1)
-    done = control("Attester i februari granskas", kim, schedule_kind=ScheduleKind.MONTH,
-                   schedule_month=2)
-    controls.record_result(done, controls.ResultData("februari", date(2026, 2, 20),
-                                                     ResultStatus.NO_FINDINGS,
-                                                     FollowUp.NOT_APPLICABLE))
-    control("Attester i november granskas", kim, schedule_kind=ScheduleKind.MONTH,
-            schedule_month=11)
-    control("Marias genomgång av behörigheter", users["maria"],
-            schedule_kind=ScheduleKind.MONTH, schedule_month=4)
+    control("Attester i mars granskas", kim, ["03"])
+    control("Attester i juli granskas", kim, ["07"])
+    control("Leverantörsregistret gås igenom", None, ["T1"])
+    done = control("Attester i februari granskas", kim, ["02"])
+    controls.record_result(done, controls.ResultData("februari", "Inga brister.",
+                                                     ResultCategory.NO_FINDINGS))
+    not_done = control("Attester i april granskas", kim, ["04"])
+    controls.record_result(not_done, controls.ResultData(
+        "Ej utfört", "Underlaget saknades.", performed=False))
+    control("Attester i november granskas", kim, ["11"])
+    recurring = control("Attester varje tertial", kim, ["T1", "T2", "T3"])
+    controls.record_result(recurring, controls.ResultData("vecka 15", "Inga brister.",
+                                                          ResultCategory.NO_FINDINGS))
+    control("Marias genomgång av behörigheter", users["maria"], ["04"])
     draft = plans.copy_to_next_year(plan)
     db.session.commit()
     return {"plan": plan, "draft": draft, "owned": owned, "action": overdue_action, **users}
@@ -103,7 +102,10 @@ def test_a_controller_sees_controls_overdue_and_due_this_tertial(office, client,
     assert "Leverantörsregistret gås igenom" in text and "ingen ansvarig" in text
     assert "Attester i juli granskas" in text  # T2, not yet overdue
     assert "Attester i februari granskas" not in text  # done
+    assert "Attester i april granskas" in text and "registrerad som ej utförd" in text
     assert "Attester i november granskas" not in text  # later
+    # Recurring: T1 is reported, T2 (due 31 August) waits within this tertial.
+    assert re.search(r"Attester varje tertial .{0,80}planerad T2", text)
     assert "Marias genomgång" not in text  # someone else's
     assert "Rutin för attest tas fram." in text  # an åtgärd of the plan, past its date
     assert "Utbildning av attestanter." not in text  # genomförd
@@ -201,11 +203,8 @@ def test_a_stickprov_with_items_not_examined_waits(office, client, auth, app, tm
     control = controls.create_control(office["plan"], f"action-{office['action'].id}",
                                       controls.ControlData(
                                           description="Stickprov på fakturor",
-                                          method=ControlMethod.SAMPLE,
-                                          schedule_kind=ScheduleKind.TERTIAL,
-                                          schedule_tertial=3,
-                                          responsible=office["controller"],
-                                          population_description=None))
+                                          method=ControlMethod.SAMPLE, occurrences=["T3"],
+                                          responsible=office["controller"]))
     data = "nr;belopp\n" + "\n".join(f"F{n};{n}00" for n in range(1, 51)) + "\n"
     population = samples.keep_population(io.BytesIO(data.encode()), "f.csv", None)
     sample = samples.draw_for_control(control, population, judgement_size(10, "Liten."),
@@ -246,8 +245,7 @@ def test_the_start_page_runs_a_fixed_number_of_queries(office, sam_org, client, 
     for number, action in enumerate(new_actions):
         controls.create_control(plan, f"action-{action.id}", controls.ControlData(
             description=f"Kontroll {number}", method=ControlMethod.DOCUMENT_REVIEW,
-            schedule_kind=ScheduleKind.MONTH, schedule_month=3,
-            responsible=sam_org.users["maria"], population_description=None))
+            occurrences=["03"], responsible=sam_org.users["maria"]))
     db.session.commit()
 
     for role, few in counts.items():

@@ -67,7 +67,10 @@ def register(app: Flask) -> None:
     def http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
         if error.code is None or error.code < 400:
             return error
-        return render_error(error.code)
+        # A view's own message (abort(400, description=_("…"))) is shown; werkzeug's
+        # English defaults are not.
+        own = error.description if error.description != type(error).description else None
+        return render_error(error.code, own)
 
     @app.errorhandler(500)
     def server_error(error: Exception) -> tuple[str, int]:

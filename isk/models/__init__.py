@@ -18,9 +18,8 @@ from .control import (
     ControlMethod,
     ControlResult,
     EvidenceFile,
-    FollowUp,
-    ResultStatus,
-    ScheduleKind,
+    RemediationStatus,
+    ResultCategory,
 )
 from .org import OrgUnit, OrgUnitKind
 from .plan import (
@@ -71,7 +70,6 @@ __all__ = [
     "ControlResult",
     "Criterion",
     "EvidenceFile",
-    "FollowUp",
     "FollowUpStatus",
     "ImprovementArea",
     "ItemOutcome",
@@ -89,8 +87,9 @@ __all__ = [
     "ProcessArea",
     "RegionText",
     "RegionTextKey",
+    "RemediationStatus",
     "ReminderKind",
-    "ResultStatus",
+    "ResultCategory",
     "Risk",
     "RiskTreatment",
     "Role",
@@ -105,7 +104,6 @@ __all__ = [
     "Sample",
     "SampleItem",
     "SampleSizeMethod",
-    "ScheduleKind",
     "SecurityAspect",
     "User",
 ]

@@ -190,6 +190,12 @@ class RegionTextKey(LabelledEnum):
     PLAN_INTRO = "plan_intro", _l("Inledning till internkontrollplanen")
     PLAN_EXPLANATION = "plan_explanation", _l("Förklaringar till IK-planen")
     SAM_INDICATOR = "sam_indicator", _l("SAM-indikatorn")
+    FOLLOWUP_TITLE = "followup_title", _l("Uppföljningens rubrik")
+    FOLLOWUP_CONTROL = "followup_control", _l("Uppföljningens kolumn: vad som kontrollerades")
+    FOLLOWUP_METHOD = "followup_method", _l("Uppföljningens kolumn: kontrollmetod")
+    FOLLOWUP_PERFORMED = "followup_performed", _l("Uppföljningens kolumn: när")
+    FOLLOWUP_RESULT = "followup_result", _l("Uppföljningens kolumn: resultat")
+    FOLLOWUP_MEASURES = "followup_measures", _l("Uppföljningens kolumn: åtgärder")
 
 
 class RegionText(db.Model):

@@ -159,18 +159,12 @@ class Risk(db.Model):
 
     __tablename__ = "risk"
     __table_args__ = (
-        CheckConstraint("criterion_c OR criterion_d OR criterion_e", name="at_least_one_criterion"),
         CheckConstraint("likelihood BETWEEN 1 AND 4", name="likelihood_range"),
         CheckConstraint("consequence BETWEEN 1 AND 4", name="consequence_range"),
         CheckConstraint(
             "(likelihood IS NULL) = (consequence IS NULL)", name="assessed_on_both_axes"
         ),
         CheckConstraint("length(trim(text)) > 0", name="text_not_blank"),
-        CheckConstraint(
-            "NOT criterion_e OR threatens_confidentiality OR threatens_integrity"
-            " OR threatens_availability OR threatens_traceability",
-            name="security_risk_names_aspect",
-        ),
         CheckConstraint(
             "treatment = 'mitigate' OR (accepted_by IS NOT NULL AND accepted_on IS NOT NULL"
             " AND acceptance_reason IS NOT NULL)",

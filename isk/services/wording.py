@@ -51,7 +51,17 @@ DEFAULT_TEXTS = {
     RegionTextKey.SAM_INDICATOR: _l(
         "Systematiskt arbetsmiljöarbete (SAM). Andel chefer som svarat på årlig uppföljning av "
         "SAM."),
+    # The follow-up table's title and headings, as regions' verksamhetsberättelser print them.
+    RegionTextKey.FOLLOWUP_TITLE: _l("Uppföljning av internkontroll"),
+    RegionTextKey.FOLLOWUP_CONTROL: _l("Genomförd internkontroll"),
+    RegionTextKey.FOLLOWUP_METHOD: _l("Kontrollmetod"),
+    RegionTextKey.FOLLOWUP_PERFORMED: _l("Utfört (datum, vecka, månad, period)"),
+    RegionTextKey.FOLLOWUP_RESULT: _l("Uppföljning/resultat av kontrollen"),
+    RegionTextKey.FOLLOWUP_MEASURES: _l("Eventuella åtgärder/ förändringar"),
 }
+FOLLOWUP_HEADINGS = (RegionTextKey.FOLLOWUP_CONTROL, RegionTextKey.FOLLOWUP_METHOD,
+                     RegionTextKey.FOLLOWUP_PERFORMED, RegionTextKey.FOLLOWUP_RESULT,
+                     RegionTextKey.FOLLOWUP_MEASURES)
 
 REQUIREMENT_KEYS = {letter: RegionTextKey(f"requirement_{letter}") for letter in REQUIREMENTS}
 
@@ -73,6 +83,11 @@ class RegionTexts:
     def requirements(self) -> list[tuple[str, str]]:
         """(letter, text) for a–e, in order."""
         return [(letter, self.requirement(letter)) for letter in REQUIREMENTS]
+
+    @property
+    def followup_headings(self) -> list[str]:
+        """The follow-up table's five column headings."""
+        return [self.texts[key] for key in FOLLOWUP_HEADINGS]
 
     @property
     def governance(self) -> list[tuple[str, str]]:

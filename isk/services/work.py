@@ -18,7 +18,6 @@ it concerns, so the page costs the same however much work there is:
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -41,7 +40,6 @@ from ..models import (
     Plan,
     PlanStatus,
     ProcessArea,
-    ResultStatus,
     Risk,
     Role,
     RoundStatus,
@@ -55,7 +53,8 @@ from ..models import (
 from ..permissions import Permission, has_permission
 from . import clock, org, sam
 from .assessment.assessments import ASSESSING_KINDS
-from .controls.periods import Period, due_month
+from .controls import periods
+from .controls.periods import Period
 
 SOON = timedelta(days=30)
 
@@ -63,9 +62,14 @@ SOON = timedelta(days=30)
 @dataclass(frozen=True)
 class DueControl:
     control: Control
+    occurrence: str  # the earliest occurrence not yet reported ("T2", "03", "helar" …)
     due_on: date
     overdue: bool
-    not_performed: bool  # a kontrollutfall "Ej utfört" is recorded, so it still waits
+    not_performed: bool  # a kontrollutfall "Ej utfört" is recorded for it, so it still waits
+
+    @property
+    def when(self) -> str:
+        return periods.occurrence_label(self.occurrence)
 
 
 @dataclass(frozen=True)
@@ -134,15 +138,6 @@ def current_period(day: date) -> Period:
     return (Period.T1, Period.T2, Period.T3)[(day.month - 1) // 4]
 
 
-def due_date(control: Control) -> date:
-    """The last day of the month in which the control is due (periods.py)."""
-    month = due_month(control)
-    if control.scheduled_on is not None and control.schedule_kind.value == "date":
-        return control.scheduled_on
-    year = control.plan.year
-    return date(year, month, calendar.monthrange(year, month)[1])
-
-
 def _scoped(user: User) -> object:
     """Rows whose OrgUnit is in the user's scope (the query joins OrgUnit)."""
     if user.is_region_wide:
@@ -152,6 +147,21 @@ def _scoped(user: User) -> object:
 
 def _sees_unassigned(user: User) -> bool:
     return has_permission(user, Permission.RECORD_CONTROLS) and not user.is_region_wide
+
+
+def _waiting_occurrence(control: Control, horizon: date, today: date) -> DueControl | None:
+    """The control's earliest planned occurrence due by the horizon that no kontrollutfall
+    reports as performed (as the follow-up report counts them), or None."""
+    year = control.plan.year
+    performed, not_performed = set(), set()
+    for result in control.live_results:
+        codes = result.occurrences or ([] if control.occurrences else [periods.ANNUAL])
+        (performed if result.performed else not_performed).update(codes)
+    for code in periods.sort_occurrences(periods.planned_occurrences(control.occurrences)):
+        due = periods.due_date(code, year)
+        if code not in performed and due <= horizon:
+            return DueControl(control, code, due, due < today, code in not_performed)
+    return None
 
 
 def due_controls(user: User, today: date) -> list[DueControl]:
@@ -167,14 +177,8 @@ def due_controls(user: User, today: date) -> list[DueControl]:
         .order_by(Plan.year, Control.id)
     ).all()
     horizon = max(current_period(today).date_range(today.year).end, today + SOON)
-    due = []
-    for control in controls:
-        in_year = [r for r in control.live_results if r.performed_on.year == control.plan.year]
-        if any(r.status is not ResultStatus.NOT_PERFORMED for r in in_year):
-            continue
-        when = due_date(control)
-        if when <= horizon:
-            due.append(DueControl(control, when, when < today, bool(in_year)))
+    due = [item for control in controls
+           if (item := _waiting_occurrence(control, horizon, today)) is not None]
     return sorted(due, key=lambda d: (not d.overdue, d.due_on, d.control.id))
 
 

@@ -9,7 +9,7 @@ a row id of the source row's id × 16 + the kind's number. Neither is part of th
 metadata; migrations/env.py leaves them out of autogenerate (services/search/schema.py).
 
 Revision ID: a0d0fe7d9acd
-Revises: c5bde210e8eb
+Revises: a7e3c1d9f052
 Create Date: 2026-12-01 04:30:44.172320
 
 """
@@ -18,7 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a0d0fe7d9acd'
-down_revision = 'c5bde210e8eb'
+down_revision = 'a7e3c1d9f052'
 branch_labels = None
 depends_on = None
 
@@ -37,8 +37,9 @@ def _joined(*columns):
 SOURCES = (
     ("risk", 2, "risk", _joined("text", "source")),
     ("action", 3, "action", _joined("text", "responsible")),
-    ("control", 4, "control", _joined("description", "population_description")),
-    ("control_result", 5, "control_result", _joined("performed_text", "comment")),
+    ("control", 4, "control", _joined("description", "method_text", "population_description")),
+    ("control_result", 5, "control_result", _joined("performed_text", "result_text",
+                                                    "remediation")),
     ("sam_answer", 6, "sam_answer", _joined("comment")),
     ("sam_return", 7, "sam_return", _joined("task", "reason", "response")),
     ("sam_follow_up", 8, "sam_follow_up", _joined("sent_back_comment")),

@@ -1,5 +1,6 @@
 """A control from plan to PDF in Chromium: plan it, upload a population, draw a stickprov, mark
-two deviations, record the kontrollutfall with evidence, and print the follow-up report."""
+two deviations, record the kontrollutfall from the stickprov's evaluation with evidence, and
+print the follow-up report; then import a region's follow-up table."""
 
 from __future__ import annotations
 
@@ -36,12 +37,12 @@ def test_a_controller_draws_a_sample_records_the_outcome_and_prints_the_follow_u
 
     page.get_by_role("link", name="Ny kontroll").click()
     target = page.locator("#target option", has_text="Kontroll mot avtal").first
-    page.get_by_label("Åtgärd eller risk som kontrolleras").select_option(
-        target.get_attribute("value"))
-    page.get_by_label("Vad kontrolleras").fill(DESCRIPTION)
-    page.get_by_label("Kontrollmetod").select_option(label="Stickprov")
-    page.get_by_label("Tertial", exact=True).check()
-    page.get_by_label("Tertial (om tertial)").select_option("2")
+    page.get_by_label("Vad kontrollen följer upp").select_option(target.get_attribute("value"))
+    page.get_by_label("Genomförd internkontroll (vad kontrolleras)").fill(DESCRIPTION)
+    page.get_by_label("Kontrollmetod", exact=True).fill(
+        "Stickprov på fakturor: varje faktura stäms av mot beställningen.")
+    page.get_by_label("Typ av kontroll (valfritt)").select_option(label="Stickprov")
+    page.get_by_label("T2", exact=True).check()
     assert_accessible(page, "the control form")
     page.get_by_role("button", name="Spara kontroll").click()
     expect(page.get_by_role("status").filter(has_text="Kontrollen är tillagd")).to_be_visible()
@@ -82,11 +83,18 @@ def test_a_controller_draws_a_sample_records_the_outcome_and_prints_the_follow_u
     page.get_by_role("link", name=re.compile(r"^Till stickprovet")).click()
 
     page.get_by_role("link", name="Registrera kontrollutfall").click()
-    page.get_by_label("Utfört", exact=True).fill("vecka 21")
-    page.get_by_label("Datum för utförandet").fill("2026-05-22")
-    page.get_by_label("Resultat", exact=True).select_option(label="Brister identifierade")
-    page.get_by_label("Eventuella åtgärder").select_option(label="Åtgärder vidtagna")
-    page.get_by_label("Kommentar").fill("Två beställningar saknades; projektledarna påminda.")
+    # The form starts from the stickprov's evaluation; the controller writes it as it is to
+    # be printed.
+    expect(page.get_by_text("Förifyllt från stickprovets utvärdering")).to_be_visible()
+    expect(page.get_by_label("Utförd", exact=True)).to_be_checked()
+    expect(page.get_by_label("Resultatkategori (valfritt)")).to_have_value("findings")
+    expect(page.get_by_label("Uppföljning/resultat av kontrollen")).to_contain_text(
+        "Kontrollen kan inte förlitas på")
+    page.get_by_label("Utfört (datum, vecka, månad, period)").fill("vecka 21")
+    page.get_by_label("Uppföljning/resultat av kontrollen").fill(
+        "Två beställningar saknades bland tolv fakturor.")
+    page.get_by_label("Eventuella åtgärder/förändringar").fill("Projektledarna påminda.")
+    page.get_by_label("Åtgärdernas status (valfritt)").select_option(label="Åtgärder vidtagna")
     page.get_by_label("Underlag").set_input_files(
         {"name": "avstamning.txt", "mimeType": "text/plain",
          "buffer": "Avstämning byggprojekt maj 2026\n".encode()})
@@ -97,10 +105,15 @@ def test_a_controller_draws_a_sample_records_the_outcome_and_prints_the_follow_u
     page.get_by_role("link", name="Kontroller", exact=True).click()
     page.get_by_role("link", name="T2 (maj–augusti)").click()
     row = page.locator("table.followup-table tr", has_text=DESCRIPTION)
-    expect(row).to_contain_text("Brister identifierade")
+    expect(row).to_contain_text("Två beställningar saknades")
     expect(row).to_contain_text("vecka 21")
-    expect(page.locator("table.followup-table")).to_contain_text("Ej utfört")
     assert_accessible(page, "the follow-up report")
+    page.get_by_role("link", name="Helår (januari–december)").click()
+    report = page.locator("table.followup-table")
+    expect(report).to_contain_text(DESCRIPTION)
+    expect(report).to_contain_text("Ej utfört")
+    expect(report.locator("th", has_text="Regionövergripande")).to_be_visible()
+    expect(report.locator("th", has_text="Kontrollområden")).to_be_visible()
     screenshot(page, "control-report")
 
     with page.expect_download() as download_info:
@@ -109,6 +122,40 @@ def test_a_controller_draws_a_sample_records_the_outcome_and_prints_the_follow_u
     download_info.value.save_as(pdf_path)
     printed = squeeze(pdf_text(pdf_path.read_bytes()))
     assert squeeze(DESCRIPTION) in printed
-    assert squeeze("Brister identifierade. Två beställningar saknades") in printed
-    assert squeeze("vecka 21") in printed and squeeze("Åtgärder vidtagna") in printed
+    assert squeeze("Två beställningar saknades bland tolv fakturor.") in printed
+    assert squeeze("vecka 21") in printed and squeeze("Projektledarna påminda.") in printed
+    assert squeeze("Utfört (datum, vecka, månad, period)") in printed
     assert re.search("Ejutfört", printed)
+
+
+FOLLOWUP_TABLE = (
+    "Genomförd internkontroll;Kontrollmetod;Utfört;Uppföljning/resultat;Eventuella åtgärder\n"
+    "Kassahantering (webbtest);Oanmäld kassainventering;vecka 44;Kassan stämde;\n"
+    "Fordon (webbtest);Körjournaler mot bränslekort;Ej utfört;Data saknades;Ny rapport\n"
+)
+
+
+def test_a_controller_imports_a_follow_up_table_after_a_preview(
+    page: Any, login: Any, plan_paths: dict[str, str], screenshot: Any,
+    assert_accessible: Any,
+) -> None:
+    login(CONTROLLER)
+    page.goto(plan_paths["2026 – Servicenämnden"])
+    page.get_by_role("link", name="Kontroller och uppföljning").click()
+    page.get_by_role("link", name="Importera uppföljningstabell").click()
+    assert_accessible(page, "the follow-up import")
+    page.get_by_label("Uppföljningstabell (CSV eller XLSX)").set_input_files(
+        {"name": "uppfoljning.csv", "mimeType": "text/csv",
+         "buffer": FOLLOWUP_TABLE.encode("utf-8")})
+    page.get_by_role("button", name="Förhandsgranska").click()
+    expect(page.get_by_text("Inget är sparat ännu")).to_be_visible()
+    expect(page.get_by_text("1 rad anger att kontrollen inte utfördes.")).to_be_visible()
+    assert_accessible(page, "the follow-up import preview")
+    screenshot(page, "followup-import-preview")
+    page.get_by_role("button", name="Importera").click()
+    expect(page.get_by_role("status").filter(has_text="Importen är klar")).to_be_visible()
+    row = page.locator("table.followup-table tr", has_text="Fordon (webbtest)")
+    expect(row).to_contain_text("Ej utfört")
+    expect(row).to_contain_text("Data saknades")
+    assert_accessible(page, "the helår follow-up report")
+    screenshot(page, "followup-helar")

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
-from ...forms import options
+from ...forms import Form, options
 from ...models import OrgUnit, OrgUnitKind, Role
 
 ROLE_HINT = _l(
@@ -31,7 +30,7 @@ def role_choices() -> list[SelectChoice]:
     return options((role.value, role.label) for role in Role)
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     name = StringField(
         _l("Namn"),
         validators=[DataRequired(message=_l("Ange användarens namn.")), Length(max=200)],
@@ -60,7 +59,7 @@ def kind_choices() -> list[SelectChoice]:
     return options((kind.value, kind.label) for kind in kinds)
 
 
-class UnitForm(FlaskForm):
+class UnitForm(Form):
     name = StringField(
         _l("Namn"),
         validators=[DataRequired(message=_l("Ange enhetens namn.")), Length(max=200)],

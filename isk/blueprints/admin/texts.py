@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import HiddenField, SubmitField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from ...extensions import db
+from ...forms import Form
 from ...models import OrgUnit, OrgUnitKind, RegionTextKey
 from ...permissions import Permission, access, require
 from ...services import wording
@@ -19,10 +19,10 @@ from ..refusals import REFUSALS, show_refusal
 from . import bp
 
 
-def texts_form(region: OrgUnit, data: dict[str, object] | None = None) -> FlaskForm:
+def texts_form(region: OrgUnit, data: dict[str, object] | None = None) -> Form:
     """A form with a text field (and its version) per key of the region's wording."""
 
-    class RegionTextsForm(FlaskForm):
+    class RegionTextsForm(Form):
         submit = SubmitField(_l("Spara texterna"))
 
     for key in RegionTextKey:

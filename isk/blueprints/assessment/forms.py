@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     IntegerField,
@@ -15,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ...forms import options
+from ...forms import Form, options
 from ...models import AssessmentPeriod, Criterion, Judgement, SecurityAspect
 from ..plans.forms import MultiCheckboxField, VersionMixin
 
@@ -35,7 +34,7 @@ def optional_judgement(value: object) -> Judgement | None:
     return Judgement(value) if value else None
 
 
-class NewAssessmentForm(FlaskForm):
+class NewAssessmentForm(Form):
     org_unit = SelectField(_l("Nämnd eller förvaltning"), coerce=int,
                            validators=[InputRequired()])
     year = IntegerField(_l("År"), validators=[
@@ -48,7 +47,7 @@ class NewAssessmentForm(FlaskForm):
     submit = SubmitField(_l("Skapa utkast"))
 
 
-class AssessmentForm(ReasonMixin, VersionMixin, FlaskForm):
+class AssessmentForm(ReasonMixin, VersionMixin, Form):
     judgement = RadioField(
         _l("Har den interna styrningen och kontrollen varit tillräcklig?"),
         coerce=optional_judgement,
@@ -72,7 +71,7 @@ class AssessmentForm(ReasonMixin, VersionMixin, FlaskForm):
     submit = SubmitField(_l("Spara bedömningen"))
 
 
-class AdoptAssessmentForm(VersionMixin, FlaskForm):
+class AdoptAssessmentForm(VersionMixin, Form):
     adopted_on = DateField(_l("Beslutsdatum"),
                            validators=[InputRequired(message=_l("Ange beslutsdatum."))])
     paragraph = StringField(
@@ -83,7 +82,7 @@ class AdoptAssessmentForm(VersionMixin, FlaskForm):
     submit = SubmitField(_l("Fastställ bedömningen"))
 
 
-class ImprovementForm(ReasonMixin, FlaskForm):
+class ImprovementForm(ReasonMixin, Form):
     text = TextAreaField(
         _l("Förbättringsområde"),
         validators=[DataRequired(message=_l("Beskriv förbättringsområdet.")),
@@ -93,11 +92,11 @@ class ImprovementForm(ReasonMixin, FlaskForm):
     submit = SubmitField(_l("Lägg till"))
 
 
-class ArchiveImprovementForm(ReasonMixin, FlaskForm):
+class ArchiveImprovementForm(ReasonMixin, Form):
     submit = SubmitField(_l("Ta bort"))
 
 
-class CarryForm(FlaskForm):
+class CarryForm(Form):
     kind = RadioField(_l("För in som"), choices=options([
         ("risk", _l("En ny risk")), ("action", _l("En åtgärd på en befintlig risk"))]),
         default="risk", validators=[InputRequired(message=_l("Välj risk eller åtgärd."))])
@@ -113,7 +112,7 @@ class CarryForm(FlaskForm):
     submit = SubmitField(_l("För in i planen"))
 
 
-class RegionYearForm(FlaskForm):
+class RegionYearForm(Form):
     class Meta:
         csrf = False  # a GET form that changes nothing
 

@@ -1,12 +1,13 @@
 """Forms for logging in and changing the password."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from ...forms import Form
 
-class LoginForm(FlaskForm):
+
+class LoginForm(Form):
     email = StringField(
         _l("E-postadress"),
         validators=[DataRequired(message=_l("Ange din e-postadress.")), Length(max=254)],
@@ -21,7 +22,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Logga in"))
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(
         _l("Nuvarande lösenord"),
         validators=[DataRequired(message=_l("Ange ditt nuvarande lösenord."))],
@@ -46,7 +47,7 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField(_l("Byt lösenord"))
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(Form):
     """Choose a password through a one-time link (an invitation or a new link)."""
 
     new_password = PasswordField(

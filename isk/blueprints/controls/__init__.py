@@ -5,4 +5,4 @@ from flask import Blueprint
 bp = Blueprint("controls", __name__)
 
 # The route modules register their views on `bp`.
-from . import sampling, views  # noqa: E402, F401
+from . import importing, sampling, views  # noqa: E402, F401

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import (
     DateField,
@@ -17,9 +16,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ...forms import options
-from ...models import ControlMethod, FollowUp, ResultStatus, ScheduleKind
-from ...services.controls.periods import MONTH_NAMES
+from ...forms import Form, options
+from ...models import ControlMethod, RemediationStatus, ResultCategory
+from ..plans.forms import MultiCheckboxField
 
 RISK_CHOICES = options([("5", _l("5 % (95 % konfidens)")), ("10", _l("10 % (90 % konfidens)"))])
 SIZE_METHODS = options([
@@ -36,37 +35,43 @@ class VersionMixin:
         return int(value) if value and str(value).isdigit() else None
 
 
-class ControlForm(VersionMixin, FlaskForm):
-    target = SelectField(_l("Åtgärd eller risk som kontrolleras"),
-                         validators=[InputRequired(message=_l("Välj en åtgärd eller risk."))])
+class ControlForm(VersionMixin, Form):
+    target = SelectField(
+        _l("Vad kontrollen följer upp"),
+        validators=[InputRequired(message=_l("Välj en åtgärd, en risk eller hela planen."))],
+        description=_l("En åtgärd eller risk i planen, eller hela planen för ett kontrollområde "
+                       "som ”Löneutbetalningar” eller ”Inköp och avtal”."),
+    )
     description = TextAreaField(
-        _l("Vad kontrolleras"),
+        _l("Genomförd internkontroll (vad kontrolleras)"),
         validators=[DataRequired(message=_l("Beskriv vad som kontrolleras.")),
                     Length(max=4000)],
-        description=_l("Till exempel ”Anteckning på fakturor för resor, kurser och "
-                       "representation”."),
-        render_kw={"rows": 3},
+        description=_l("Som det ska stå i uppföljningen, till exempel ”Attest av "
+                       "leverantörsfakturor” eller kontrollområdet ”Löneutbetalningar”."),
+        render_kw={"rows": 2},
     )
-    method = SelectField(_l("Kontrollmetod"),
-                         choices=options((m.value, m.label) for m in ControlMethod),
-                         validators=[InputRequired()])
-    schedule_kind = RadioField(
+    method_text = TextAreaField(
+        _l("Kontrollmetod"),
+        validators=[Optional(), Length(max=4000)],
+        description=_l("Vad som granskas och hur, till exempel ”Stickprov på 25 fakturor: "
+                       "attest enligt attestordningen”."),
+        render_kw={"rows": 2},
+    )
+    method = SelectField(
+        _l("Typ av kontroll (valfritt)"),
+        choices=options([("", _l("Ingen angiven")),
+                         *((m.value, m.label) for m in ControlMethod)]),
+        validators=[Optional()],
+        description=_l("För att kunna filtrera och räkna kontroller av samma slag."),
+    )
+    occurrences = MultiCheckboxField(
         _l("När görs kontrollen"),
-        choices=options((k.value, k.label) for k in ScheduleKind),
-        default=ScheduleKind.TERTIAL.value,
-        validators=[InputRequired(message=_l("Välj när kontrollen görs."))],
-    )
-    schedule_month = SelectField(
-        _l("Månad (om månad)"),
-        choices=options([("", "–"), *((str(n), name) for n, name in enumerate(MONTH_NAMES, 1))]),
+        choices=[],  # the view's, labelled in the user's language
         validators=[Optional()],
+        description=_l("Kryssa i varje tillfälle som ska följas upp, till exempel T1, T2 och "
+                       "T3. Inget ikryssat: en gång under året."),
     )
-    schedule_tertial = SelectField(
-        _l("Tertial (om tertial)"),
-        choices=options([("", "–"), ("1", "T1"), ("2", "T2"), ("3", "T3")]),
-        validators=[Optional()],
-    )
-    scheduled_on = DateField(_l("Datum (om datum)"), validators=[Optional()])
+    occurrence_date = DateField(_l("Eller ett visst datum"), validators=[Optional()])
     responsible = SelectField(_l("Ansvarig kontrollant"), coerce=int, validators=[Optional()])
     population_description = TextAreaField(
         _l("Population"),
@@ -78,26 +83,42 @@ class ControlForm(VersionMixin, FlaskForm):
     submit = SubmitField(_l("Spara kontroll"))
 
 
-class ResultForm(FlaskForm):
+class ResultForm(Form):
+    outcome = RadioField(
+        _l("Utfördes kontrollen?"),
+        choices=options([("performed", _l("Utförd")), ("not_performed", _l("Ej utförd"))]),
+        validators=[InputRequired(message=_l("Ange om kontrollen utfördes."))],
+    )
     performed_text = StringField(
-        _l("Utfört"),
-        validators=[DataRequired(message=_l("Ange när kontrollen utfördes.")), Length(max=100)],
-        description=_l("Som det ska stå i uppföljningen: ett datum, en vecka, en månad eller en "
-                       "period, till exempel ”vecka 14” eller ”T1”."),
+        _l("Utfört (datum, vecka, månad, period)"),
+        validators=[Optional(), Length(max=100)],
+        description=_l("Som det ska stå i uppföljningen: ”2026-03-14”, ”vecka 12”, ”mars”, "
+                       "”T1” eller ”T1, T2, T3”. Lämnas tomt om kontrollen inte utfördes."),
     )
-    performed_on = DateField(
-        _l("Datum för utförandet"),
-        validators=[InputRequired(message=_l("Ange datum för utförandet."))],
-        description=_l("Avgör vilken period utfallet redovisas i."),
+    occurrences = MultiCheckboxField(_l("Avser tillfälle"), choices=[], validators=[Optional()])
+    result_text = TextAreaField(
+        _l("Uppföljning/resultat av kontrollen"),
+        validators=[Optional(), Length(max=4000)],
+        description=_l("Vad kontrollen visade, med egna ord. Om den inte utfördes: varför."),
+        render_kw={"rows": 3},
     )
-    status = SelectField(_l("Resultat"),
-                         choices=options((s.value, s.label) for s in ResultStatus),
-                         validators=[InputRequired()])
-    follow_up = SelectField(_l("Eventuella åtgärder"),
-                            choices=options((f.value, f.label) for f in FollowUp),
-                            validators=[InputRequired()])
-    comment = TextAreaField(_l("Kommentar"), validators=[Optional(), Length(max=4000)],
-                            render_kw={"rows": 3})
+    category = SelectField(
+        _l("Resultatkategori (valfritt)"),
+        choices=options([("", _l("Ingen angiven")), *((c.value, c.label) for c in ResultCategory)]),
+        validators=[Optional()],
+    )
+    remediation = TextAreaField(
+        _l("Eventuella åtgärder/förändringar"),
+        validators=[Optional(), Length(max=4000)],
+        description=_l("Till exempel ”Rutinen ändrad, effekten följs upp nästa år”."),
+        render_kw={"rows": 2},
+    )
+    remediation_status = SelectField(
+        _l("Åtgärdernas status (valfritt)"),
+        choices=options([("", _l("Ingen angiven")),
+                         *((s.value, s.label) for s in RemediationStatus)]),
+        validators=[Optional()],
+    )
     sample = SelectField(_l("Stickprov"), coerce=int, validators=[Optional()])
     files = MultipleFileField(
         _l("Underlag"),
@@ -106,7 +127,22 @@ class ResultForm(FlaskForm):
     submit = SubmitField(_l("Spara kontrollutfall"))
 
 
-class PopulationForm(FlaskForm):
+class FollowUpImportForm(Form):
+    file = FileField(
+        _l("Uppföljningstabell (CSV eller XLSX)"),
+        validators=[FileRequired(message=_l("Välj en fil att importera."))],
+        description=_l("Kolumner: Genomförd internkontroll, Kontrollmetod, Utfört, "
+                       "Uppföljning/resultat och valfritt Eventuella åtgärder."),
+    )
+    submit = SubmitField(_l("Förhandsgranska"))
+
+
+class ConfirmFollowUpImportForm(Form):
+    token = HiddenField(validators=[DataRequired()])
+    submit = SubmitField(_l("Importera"))
+
+
+class PopulationForm(Form):
     file = FileField(_l("Populationsfil (CSV eller XLSX)"),
                      validators=[FileRequired(message=_l("Välj en fil."))],
                      description=_l("En rad per post med kolumnrubriker på första raden: ett "
@@ -126,7 +162,7 @@ EXPECTED_HINT = _l("Andelen fel du räknar med att hitta, i procent. Ju närmare
                    "desto större urval.")
 
 
-class DrawForm(FlaskForm):
+class DrawForm(Form):
     size_method = RadioField(_l("Urvalets storlek"), choices=SIZE_METHODS,
                              default="statistical", validators=[InputRequired()])
     risk = SelectField(_l("Risk för överförlitan"), choices=RISK_CHOICES, default="5",
@@ -157,21 +193,21 @@ class DrawForm(FlaskForm):
     submit = SubmitField(_l("Dra stickprovet"))
 
 
-class OutcomesForm(VersionMixin, FlaskForm):
+class OutcomesForm(VersionMixin, Form):
     submit = SubmitField(_l("Spara resultat"))
 
 
-class RemainingForm(VersionMixin, FlaskForm):
+class RemainingForm(VersionMixin, Form):
     submit = SubmitField(_l("Markera återstående som utan avvikelse"))
 
 
-class ResultsUploadForm(VersionMixin, FlaskForm):
+class ResultsUploadForm(VersionMixin, Form):
     file = FileField(_l("Ifylld stickprovsfil (XLSX)"),
                      validators=[FileRequired(message=_l("Välj en fil."))])
     submit = SubmitField(_l("Läs in resultaten"))
 
 
-class CalculatorForm(FlaskForm):
+class CalculatorForm(Form):
     class Meta:
         csrf = False  # a GET form that changes nothing
 

@@ -208,7 +208,7 @@ def record_outcomes(plan_id: int, control_id: int, sample_id: int) -> View:
     sample = sample_or_404(control, sample_id)
     form = OutcomesForm()
     if not form.validate_on_submit():
-        abort(400)
+        return _sample_page(plan, control, sample, 400, outcomes_form=form)
     try:
         changed = samples.record_outcomes(sample, _entries(sample), form.expected_version())
         db.session.flush()

@@ -17,17 +17,16 @@ from ...models import (
     Control,
     ControlMethod,
     EvidenceFile,
-    FollowUp,
     OrgUnit,
     Plan,
-    ResultStatus,
-    ScheduleKind,
+    RemediationStatus,
+    ResultCategory,
     User,
 )
 from ...permissions import Permission, access, require
 from ...services import controls
-from ...services.controls import evidence, followup
-from ...services.controls.periods import Period, schedule_text
+from ...services.controls import evidence, followup, periods
+from ...services.controls.periods import Period
 from ...services.pdf.followup import render_followup
 from ..files import recorded_download
 from ..plans.helpers import plan_or_404
@@ -53,7 +52,7 @@ def index(plan_id: int) -> View:
     return render_template(
         "controls/index.html", plan=plan, controls=controls.controls_of(plan),
         can_record=may_record(plan),
-        schedule_text=schedule_text, periods=list(Period), archive_form=EmptyForm(),
+        occurrences_text=periods.occurrences_text, periods=list(Period), archive_form=EmptyForm(),
     )
 
 
@@ -70,19 +69,24 @@ def _responsible_choices(plan: Plan) -> list:
                                                 for u in people)])
 
 
+def _occurrence_choices(codes: list[str]) -> list:
+    dates = [code for code in codes if code not in periods.OCCURRENCE_ORDER]
+    return options((code, periods.occurrence_label(code))
+                   for code in [*periods.OCCURRENCE_ORDER, *sorted(dates)])
+
+
 def _control_form(plan: Plan, control=None) -> ControlForm:  # type: ignore[no-untyped-def]
     form = ControlForm()
     form.target.choices = options((t.key, t.label) for t in controls.targets_for(plan))
     form.responsible.choices = _responsible_choices(plan)
+    form.occurrences.choices = _occurrence_choices(control.occurrences if control else [])
     if request.method == "GET":
         if control is not None:
             form.target.data = controls.target_key(control)
             form.description.data = control.description
-            form.method.data = control.method.value
-            form.schedule_kind.data = control.schedule_kind.value
-            form.schedule_month.data = str(control.schedule_month or "")
-            form.schedule_tertial.data = str(control.schedule_tertial or "")
-            form.scheduled_on.data = control.scheduled_on
+            form.method_text.data = control.method_text
+            form.method.data = control.method.value if control.method else ""
+            form.occurrences.data = list(control.occurrences)
             form.responsible.data = control.responsible_id or 0
             form.population_description.data = control.population_description
             form.version.data = control.version_id
@@ -94,13 +98,14 @@ def _control_form(plan: Plan, control=None) -> ControlForm:  # type: ignore[no-u
 
 def _control_data(form: ControlForm) -> controls.ControlData:
     responsible = db.session.get(User, form.responsible.data) if form.responsible.data else None
+    occurrences = list(form.occurrences.data or [])
+    if form.occurrence_date.data is not None:
+        occurrences.append(form.occurrence_date.data.isoformat())
     return controls.ControlData(
         description=form.description.data or "",
-        method=ControlMethod(form.method.data),
-        schedule_kind=ScheduleKind(form.schedule_kind.data),
-        schedule_month=int(form.schedule_month.data) if form.schedule_month.data else None,
-        schedule_tertial=int(form.schedule_tertial.data) if form.schedule_tertial.data else None,
-        scheduled_on=form.scheduled_on.data,
+        method_text=form.method_text.data,
+        method=ControlMethod(form.method.data) if form.method.data else None,
+        occurrences=occurrences,
         responsible=responsible,
         population_description=form.population_description.data,
     )
@@ -161,29 +166,53 @@ def show(plan_id: int, control_id: int) -> View:
     plan = plan_or_404(plan_id)
     control = control_or_404(plan, control_id)
     return render_template(
-        "controls/show.html", plan=plan, control=control, schedule_text=schedule_text,
+        "controls/show.html", plan=plan, control=control,
+        occurrences_text=periods.occurrences_text,
         can_record=may_record(plan), action_form=EmptyForm(),
     )
 
 
 def _result_form(control) -> ResultForm:  # type: ignore[no-untyped-def]
     form = ResultForm()
+    samples = [s for s in control.samples if s.archived_at is None]
     form.sample.choices = options([
         (0, _("Inget stickprov")),
-        *((s.id, _("Stickprov %(date)s, %(size)d poster", date=format_date(s.created_at,
-                                                                             "yyyy-MM-dd"),
-                   size=s.size + s.full_review_count))
-          for s in control.samples if s.archived_at is None),
+        *((s.id, _("Stickprov %(date)s, %(size)d poster",
+                   date=format_date(s.created_at, "yyyy-MM-dd"),
+                   size=s.size + s.full_review_count)) for s in samples),
     ])
+    form.occurrences.choices = options(
+        (code, periods.occurrence_label(code)) for code in control.occurrences)
     form.files.description = _(
         "PDF, PNG, JPEG, Word (DOCX), Excel (XLSX), CSV eller text. Högst %(max)s MB per fil.",
         max=f"{evidence.max_bytes() / (1024 * 1024):g}".replace(".", ","),
     )
     if request.method == "GET":
-        form.status.data = ResultStatus.NO_FINDINGS.value
-        form.follow_up.data = FollowUp.NOT_APPLICABLE.value
-        form.sample.data = request.args.get("stickprov", 0, type=int)
+        chosen = request.args.get("stickprov", 0, type=int)
+        sample = next((s for s in samples if s.id == chosen), None)
+        form.sample.data = sample.id if sample else 0
+        draft = controls.draft_from_sample(sample) if sample else None
+        if draft is not None:
+            form.outcome.data = "performed"
+            form.performed_text.data = draft.performed_text
+            form.result_text.data = draft.result_text
+            form.category.data = draft.category.value if draft.category else ""
+            form.occurrences.data = draft.occurrences or []
     return form
+
+
+def _result_data(control, form: ResultForm) -> controls.ResultData:  # type: ignore[no-untyped-def]
+    return controls.ResultData(
+        performed_text=form.performed_text.data or "",
+        performed=form.outcome.data == "performed",
+        result_text=form.result_text.data,
+        category=ResultCategory(form.category.data) if form.category.data else None,
+        remediation=form.remediation.data,
+        remediation_status=(RemediationStatus(form.remediation_status.data)
+                            if form.remediation_status.data else None),
+        occurrences=list(form.occurrences.data or []) or None,
+        sample=next((s for s in control.samples if s.id == form.sample.data), None),
+    )
 
 
 @bp.route("/planer/<int:plan_id>/kontroller/<int:control_id>/utfall/ny", methods=["GET", "POST"])
@@ -199,15 +228,11 @@ def new_result(plan_id: int, control_id: int) -> View:
                        for f in form.files.data or [] if f and f.filename]
         except evidence.EvidenceError as error:
             raise controls.ControlError(str(error), "files") from error
-        sample = next((s for s in control.samples if s.id == form.sample.data), None)
-        controls.record_result(control, controls.ResultData(
-            performed_text=form.performed_text.data, performed_on=form.performed_on.data,
-            status=ResultStatus(form.status.data), follow_up=FollowUp(form.follow_up.data),
-            comment=form.comment.data, sample=sample,
-        ), uploads)
+        controls.record_result(control, _result_data(control, form), uploads)
         return _("Kontrollutfallet är sparat."), _control_url(control)
 
-    return submit(form, change, "controls/result_form.html", plan=plan, control=control)
+    return submit(form, change, "controls/result_form.html", plan=plan, control=control,
+                  occurrences_text=periods.occurrences_text)
 
 
 @bp.route("/planer/<int:plan_id>/kontroller/<int:control_id>/utfall/<int:result_id>/arkivera",
@@ -256,7 +281,7 @@ def evidence_file(plan_id: int, file_id: int) -> Response:
 # --- the follow-up report -----------------------------------------------------------------------
 
 
-def _period() -> Period:
+def report_period() -> Period:
     value = request.args.get("period", Period.T1.value)
     try:
         return Period(value)
@@ -268,7 +293,7 @@ def _period() -> Period:
 @access(Permission.VIEW_PLAN)
 def report(plan_id: int) -> View:
     plan = plan_with_content_or_404(plan_id)
-    period = _period()
+    period = report_period()
     return render_template("controls/report.html", plan=plan,
                            report=followup.build_report(plan, period), periods=list(Period))
 
@@ -277,7 +302,7 @@ def report(plan_id: int) -> View:
 @access(Permission.VIEW_PLAN)
 def report_pdf(plan_id: int) -> Response:
     plan = plan_with_content_or_404(plan_id)
-    period = _period()
+    period = report_period()
     data = render_followup(followup.build_report(plan, period))
     filename = f"uppfoljning-{plan.org_unit.code}-{plan.year}-{period.value}.pdf"
     return recorded_download(data, PDF_TYPE, filename, "followup_exported", plan,

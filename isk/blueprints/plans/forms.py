@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -20,7 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ...forms import options
+from ...forms import Form, options
 from ...models import ActionStatus, Criterion, RiskTreatment, SecurityAspect
 
 SCALE = options([("", _l("Ej bedömd")), *((str(n), str(n)) for n in range(1, 5))])
@@ -58,7 +57,7 @@ class VersionMixin:
         return int(value) if value and str(value).isdigit() else -1
 
 
-class NewPlanForm(FlaskForm):
+class NewPlanForm(Form):
     org_unit = SelectField(_l("Enhet"), coerce=int, validators=[InputRequired()])
     year = IntegerField(
         _l("År"),
@@ -68,7 +67,7 @@ class NewPlanForm(FlaskForm):
     submit = SubmitField(_l("Skapa utkast"))
 
 
-class AreaForm(ReasonMixin, VersionMixin, FlaskForm):
+class AreaForm(ReasonMixin, VersionMixin, Form):
     name = StringField(
         _l("Verksamhet"),
         validators=[DataRequired(message=_l("Ange verksamhetens namn.")), Length(max=200)],
@@ -78,7 +77,7 @@ class AreaForm(ReasonMixin, VersionMixin, FlaskForm):
     submit = SubmitField(_l("Spara verksamhet"))
 
 
-class RiskForm(ReasonMixin, VersionMixin, FlaskForm):
+class RiskForm(ReasonMixin, VersionMixin, Form):
     area = SelectField(_l("Verksamhet"), coerce=int, validators=[InputRequired()])
     text = TextAreaField(
         _l("Risk"),
@@ -139,7 +138,7 @@ class RiskForm(ReasonMixin, VersionMixin, FlaskForm):
     submit = SubmitField(_l("Spara risk"))
 
 
-class ActionForm(ReasonMixin, VersionMixin, FlaskForm):
+class ActionForm(ReasonMixin, VersionMixin, Form):
     text = TextAreaField(
         _l("Åtgärd"),
         validators=[DataRequired(message=_l("Beskriv åtgärden.")), Length(max=10_000)],
@@ -156,11 +155,11 @@ class ActionForm(ReasonMixin, VersionMixin, FlaskForm):
     submit = SubmitField(_l("Spara åtgärd"))
 
 
-class ArchiveForm(ReasonMixin, VersionMixin, FlaskForm):
+class ArchiveForm(ReasonMixin, VersionMixin, Form):
     submit = SubmitField(_l("Arkivera"))
 
 
-class AdoptForm(FlaskForm):
+class AdoptForm(Form):
     adopted_on = DateField(_l("Beslutsdatum"),
                            validators=[InputRequired(message=_l("Ange beslutsdatum."))])
     paragraph = StringField(
@@ -174,7 +173,7 @@ class AdoptForm(FlaskForm):
     submit = SubmitField(_l("Fastställ planen"))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(
         _l("Fil (CSV eller XLSX)"),
         validators=[FileRequired(message=_l("Välj en fil att importera."))],
@@ -185,6 +184,6 @@ class ImportForm(FlaskForm):
     submit = SubmitField(_l("Förhandsgranska"))
 
 
-class ConfirmImportForm(FlaskForm):
+class ConfirmImportForm(Form):
     token = HiddenField(validators=[DataRequired()])
     submit = SubmitField(_l("Importera"))

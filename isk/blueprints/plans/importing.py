@@ -10,8 +10,8 @@ from flask_login import current_user
 from ...extensions import db
 from ...models import OrgUnit, Plan
 from ...permissions import Permission, access, can
-from ...services import plans
-from ...services.plans import imports, upload_stash
+from ...services import plans, upload_stash
+from ...services.plans import imports
 from ..refusals import REFUSALS, View, show_refusal
 from . import bp
 from .forms import ConfirmImportForm, ImportForm
@@ -59,7 +59,8 @@ def import_confirm(plan_id: int) -> View:
         return redirect(url_for("plans.import_upload", plan_id=plan.id))
     try:
         filename, data = upload_stash.load_stash(current_app.instance_path, form.token.data,
-                                                 plan, current_user.id)
+                                                 plan, current_user.id,
+                                                 error=imports.PlanImportError)
         prepared = _prepare(plan, filename, data)
         imports.apply(plan, prepared, filename=filename)
     except REFUSALS as error:

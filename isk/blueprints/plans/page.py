@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ...models import Criterion, Plan, ProcessArea, Risk, User
-from ...permissions import Permission, can
+from ...permissions import Permission, can, who_may
 from ...services import plans, sam
 from ...services.plans.document import (
     DocArea,
@@ -32,7 +32,10 @@ class Filters:
     def from_args(cls, args: Mapping[str, str]) -> Filters:
         def number(name: str, low: int, high: int) -> int | None:
             value = args.get(name, "")
-            return int(value) if value.isdigit() and low <= int(value) <= high else None
+            # Only ASCII digits: "²" is a digit to str.isdigit but not to int().
+            if not (value.isascii() and value.isdigit()):
+                return None
+            return int(value) if low <= int(value) <= high else None
 
         criterion = args.get("kriterium", "")
         return cls(
@@ -68,6 +71,8 @@ class PlanPage:
     matrix: list[list[MatrixCell]]  # rows from konsekvens 4 down to 1
     unassessed: int
     unhandled: list[DocRisk]
+    incomplete: list[DocRisk]  # "kriterium saknas": adoption waits for them
+    adopters: list[User]  # who may adopt, shown when the user may not
     own_areas: list[tuple[ProcessArea, int]]  # the plan's own verksamheter, with own risk count
     area_names: list[str]
     archived_risks: list[Risk]
@@ -103,6 +108,10 @@ def build(plan: Plan, args: Mapping[str, str], user: User) -> PlanPage:
         matrix=build_matrix(risks),
         unassessed=sum(1 for r in risks if r.risk_score is None),
         unhandled=[r for r in risks if r.unhandled],
+        incomplete=[r for r in risks if r.incomplete],
+        adopters=(who_may(Permission.ADOPT_PLAN, plan)
+                  if not can_adopt and plans.Transition.ADOPT in plans.allowed_transitions(plan)
+                  else []),
         own_areas=[(area, len(plans.live(area.risks))) for area in plans.live(plan.process_areas)],
         area_names=[a.name for a in document.areas],
         archived_risks=[r for a in plan.process_areas for r in a.risks

@@ -17,7 +17,7 @@ from ...models import Criterion, OrgUnit, Plan, PlanRevision
 from ...models.types import utcnow
 from ...permissions import Permission, access, can, require
 from ...services import plans, wording
-from ...services.pdf.plan import render_plan
+from ...services.pdf.plan import PlanLayout, render_plan
 from ...services.plans import exports, versions
 from ...services.plans.document import from_snapshot, table_rows
 from ..files import recorded_download
@@ -104,6 +104,8 @@ def _lifecycle_post(
         return redirect(url_for("plans.show", plan_id=plan.id))
     db.session.commit()
     flash(message, "success")
+    if result is not None and (missing := plans.region_rows_missing(result)):
+        flash(missing, "warning")
     if plan.archived_at is not None:
         return redirect(url_for("main.index"))
     return redirect(url_for("plans.show", plan_id=(result or plan).id))
@@ -176,7 +178,8 @@ def revision_pdf(plan_id: int, number: int) -> Response:
                       changes=versions.changes(_previous_snapshot(plan, number),
                                                revision.snapshot),
                       printed_at=utcnow(),
-                      printed_by=current_user.name, revision=revision.number)
+                      printed_by=current_user.name, revision=revision.number,
+                      layout=PlanLayout.WORKING)
     return recorded_download(pdf, "application/pdf", f"{_file_stem(plan)}-version-{number}.pdf",
                              "plan_exported", plan, format="pdf", revision=number)
 
@@ -192,16 +195,31 @@ def export(plan_id: int, kind: str) -> Response:
     require(Permission.VIEW_PLAN, plan)
     document = plans.document_for(plan)
     stem = _file_stem(plan)
+    details = {}
     if kind == "pdf":
+        layout = _layout()
         data = render_plan(document, wording.region_texts(plan.org_unit), printed_at=utcnow(),
                            changed_after=plans.changed_after_adoption(plan),
                            printed_by=current_user.name,
-                           revision=plans.latest_revision_number(plan))
+                           revision=plans.latest_revision_number(plan), layout=layout)
         mimetype = "application/pdf"
+        details["layout"] = layout.value
+        if layout is PlanLayout.WORKING:
+            stem += "-arbetsversion"
     elif kind == "xlsx":
         data = exports.to_xlsx(document, _("Internkontrollplan %(year)d", year=plan.year))
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
         data, mimetype = exports.to_csv(document), "text/csv; charset=utf-8"
     return recorded_download(data, mimetype, f"{stem}.{kind}", "plan_exported", plan,
-                             format=kind)
+                             format=kind, **details)
+
+
+def _layout() -> PlanLayout:
+    """`?layout=namnd` (the default) or `?layout=arbete`; anything else is a bad request."""
+    value = request.args.get("layout", PlanLayout.NAMND.value)
+    try:
+        return PlanLayout(value)
+    except ValueError:
+        abort(400, description=_("Okänd utskrift ”%(value)s”: välj namnd eller arbete.",
+                                 value=value))

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -23,17 +22,18 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from wtforms.widgets import HiddenInput
 
+from ...forms import Form
 from ...models import AnswerValue, SamFollowUp, SamQuestion
 from ...services import sam
 
 
-class VersionedForm(FlaskForm):
+class VersionedForm(Form):
     """Carries the version of the object the page showed, so a stale page cannot overwrite."""
 
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
 
 
-class StartRoundForm(FlaskForm):
+class StartRoundForm(Form):
     org_unit = SelectField(
         _l("Del av organisationen"),
         coerce=int,
@@ -204,7 +204,7 @@ class SendBackForm(VersionedForm):
     submit = SubmitField(_l("Skicka tillbaka"))
 
 
-class ManagerForm(FlaskForm):
+class ManagerForm(Form):
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()], default=0)
     user = SelectField(_l("Chef"), coerce=int)
     units = SelectMultipleField(
@@ -229,7 +229,7 @@ class ArchiveManagerForm(VersionedForm):
     submit = SubmitField(_l("Ta bort ur chefskedjan"))
 
 
-class ImportManagersForm(FlaskForm):
+class ImportManagersForm(Form):
     file = FileField(
         _l("Fil med chefskedjan (CSV eller XLSX)"),
         description=_l(
@@ -244,7 +244,7 @@ class ImportManagersForm(FlaskForm):
     submit = SubmitField(_l("Läs in"))
 
 
-class TargetForm(FlaskForm):
+class TargetForm(Form):
     """The year's target for the share of chefs who answered, and the long-term target."""
 
     year = IntegerField(_l("År"), validators=[

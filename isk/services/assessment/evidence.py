@@ -25,11 +25,10 @@ from ...models import (
     AssessmentPeriod,
     OrgUnit,
     Plan,
-    ResultStatus,
     Sample,
 )
 from .. import clock, org
-from ..controls.followup import FollowUpReport, ReportRow, build_report
+from ..controls.followup import FollowUpReport, ReportRow, RowState, build_report
 from ..controls.periods import Period, PeriodRange
 from ..plans import document_for, load_plan_for_display
 from ..plans.document import DocAction, DocArea, DocRisk, PlanDocument
@@ -85,12 +84,13 @@ class PlanEvidence:
     report: FollowUpReport
     risks: list[RiskEvidence]
     samples: list[SampleEvidence]
+    # Controls of the plan as a whole (kontrollområden): they follow up no single risk.
+    plan_wide: list[ReportRow] = field(default_factory=list)
 
     @property
     def findings(self) -> list[ReportRow]:
         """Kontrollutfall with deviations (brister), with what was done about them."""
-        return [row for row in self.report.rows
-                if row.result is not None and row.result.status is ResultStatus.FINDINGS]
+        return [row for row in self.report.rows if row.has_deviation]
 
     @property
     def not_performed(self) -> list[ReportRow]:
@@ -175,17 +175,23 @@ def _samples(plan_evidence_rows: list[ReportRow], dates: PeriodRange) -> list[Sa
             for s in samples if clock.local(s.created_at).date() <= dates.end]
 
 
-def _plan_evidence(plan: Plan, period: Period, dates: PeriodRange) -> PlanEvidence:
+def _plan_evidence(plan: Plan, period: Period, dates: PeriodRange,
+                   today: date) -> PlanEvidence:
     document = document_for(plan)
-    report = build_report(plan, period)
+    report = build_report(plan, period, today)
     by_risk: dict[int, list[ReportRow]] = {}
+    plan_wide: list[ReportRow] = []
     for row in report.rows:
-        by_risk.setdefault(row.control.target_risk.id, []).append(row)
+        risk = row.control.target_risk
+        if risk is None:
+            plan_wide.append(row)
+        else:
+            by_risk.setdefault(risk.id, []).append(row)
     risks = [RiskEvidence(area, risk, by_risk.get(risk.id or 0, []))
              for area in document.areas for risk in area.risks]
     controls = [row.control for row in report.rows]
     samples = _samples(report.rows, dates) if controls else []
-    return PlanEvidence(plan, document, report, risks, samples)
+    return PlanEvidence(plan, document, report, risks, samples, plan_wide)
 
 
 def _open_items(evidence: list[PlanEvidence], today: date) -> list[OpenItem]:
@@ -218,7 +224,8 @@ def _figures(evidence: list[PlanEvidence], sam: SamIndicator, today: date) -> Fi
     rows = [row for plan in evidence for row in plan.report.rows]
     samples = [s for plan in evidence for s in plan.samples]
     planned = {row.control.id for row in rows}
-    performed = {row.control.id for row in rows if not row.not_performed}
+    performed = {row.control.id for row in rows if row.state is RowState.PERFORMED}
+    not_performed = {row.control.id for row in rows if row.not_performed} - performed
     return Figures(
         plans=len(evidence),
         risks=len(risks),
@@ -233,7 +240,7 @@ def _figures(evidence: list[PlanEvidence], sam: SamIndicator, today: date) -> Fi
                             and a.status is not ActionStatus.DONE for a in actions),
         controls_planned=len(planned),
         controls_performed=len(performed),
-        controls_not_performed=len(planned - performed),
+        controls_not_performed=len(not_performed),
         results_with_findings=sum(len(plan.findings) for plan in evidence),
         samples=len(samples),
         samples_complete=sum(s.complete for s in samples),
@@ -247,7 +254,7 @@ def gather(unit: OrgUnit, year: int, period: AssessmentPeriod, today: date) -> E
     """Everything the judgement rests on, for the unit and below, computed from the records."""
     report = report_period(period)
     dates = report.date_range(year)
-    evidence = [_plan_evidence(plan, report, dates) for plan in plans_for(unit, year)]
+    evidence = [_plan_evidence(plan, report, dates, today) for plan in plans_for(unit, year)]
     sam = indicator_for(unit, year)
     as_of = min(today, dates.end)
     return Evidence(unit, year, period, dates, today, evidence, sam,

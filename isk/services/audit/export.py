@@ -1,21 +1,17 @@
 """The granskningslogg as XLSX or CSV: the filtered entries, newest first, safe to open.
 
-Cells that a spreadsheet would run as a formula are neutralised. The writing itself is in
-`write_table` alone, so that it can move to a shared spreadsheet module in one place.
+Cells that a spreadsheet would run as a formula are neutralised: the spreadsheet gate
+(`spreadsheets.write_table`) writes every cell.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Iterator, Sequence
-from itertools import chain
+from collections.abc import Iterator
 
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
-from ..plans.exports import set_text_cell
-from ..plans.table import neutralise_csv
+from ..spreadsheets import write_table
 from .reading import AuditFilter, EntryView, all_of
 
 FORMATS = ("xlsx", "csv")
@@ -63,29 +59,3 @@ def export_log(audit_filter: AuditFilter, kind: str) -> tuple[bytes, int]:
             yield row_of(view)
 
     return write_table(kind, _("Granskningslogg"), header(), rows()), written
-
-
-def write_table(kind: str, title: str, head: Sequence[str],
-                rows: Iterable[Sequence[str]]) -> bytes:
-    """One sheet (XLSX), or CSV as the plan export writes it (UTF-8 with BOM, comma, CRLF)."""
-    if kind == "csv":
-        output = io.StringIO(newline="")
-        writer = csv.writer(output, lineterminator="\r\n")
-        for row in chain([head], rows):
-            writer.writerow([neutralise_csv(cell) for cell in row])
-        return ("\ufeff" + output.getvalue()).encode("utf-8")
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31])
-    for values in chain([head], rows):
-        cells = []
-        for value in values:
-            cell = WriteOnlyCell(sheet)
-            set_text_cell(cell, value)
-            cells.append(cell)
-        sheet.append(cells)
-    output = io.BytesIO()
-    workbook.save(output)
-    return output.getvalue()

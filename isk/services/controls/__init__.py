@@ -5,6 +5,7 @@
 """
 
 from ..errors import ControlError
+from . import table
 from .planning import (
     ControlData,
     Target,
@@ -15,13 +16,14 @@ from .planning import (
     controls_of,
     create_control,
     guard,
+    is_region_wide,
     load_control,
     resolve_target,
     target_key,
     targets_for,
     update_control,
 )
-from .results import ResultData, archive_result, record_result
+from .results import ResultData, archive_result, draft_from_sample, record_result
 
 __all__ = [
     "ControlData",
@@ -35,10 +37,13 @@ __all__ = [
     "control_counts_by_action",
     "controls_of",
     "create_control",
+    "draft_from_sample",
     "guard",
+    "is_region_wide",
     "load_control",
     "record_result",
     "resolve_target",
+    "table",
     "target_key",
     "targets_for",
     "update_control",

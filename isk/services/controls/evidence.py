@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 
 from ...extensions import db
 from ...models import ControlResult, EvidenceFile
-from .. import audit_log
+from .. import audit_log, spreadsheets
 from ..errors import DomainError
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -130,9 +130,11 @@ def sniff(data: bytes) -> str | None:
 
 def _office_type(data: bytes) -> str | None:
     try:
+        # The spreadsheet gate's zip check first: reading even one part of a zip bomb is too much.
+        spreadsheets.check_archive(io.BytesIO(data))
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             types = archive.read("[Content_Types].xml").decode("utf-8", "replace")
-    except (zipfile.BadZipFile, KeyError, OSError):
+    except (spreadsheets.UnsafeArchive, zipfile.BadZipFile, KeyError, OSError, ValueError):
         return None
     if "macroEnabled" in types:
         return None

@@ -2,13 +2,15 @@
 
 A control verifies one åtgärd or one risk of its plan, or a regionövergripande åtgärd or risk
 of the region's plan of the same year: then the control still belongs to the nämnd's plan, so
-each nämnd plans and follows up its own controls. Controls are not part of the printed plan, so
-changing them records no plan revision; a closed or archived plan takes no changes.
+each nämnd plans and follows up its own controls. Or it belongs to the plan as a whole, a
+kontrollområde such as "Löneutbetalningar" that its description names. Controls are not part
+of the printed plan, so changing them records no plan revision; a closed or archived plan takes
+no changes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
@@ -23,9 +25,7 @@ from ...models import (
     ControlResult,
     Plan,
     PlanStatus,
-    ProcessArea,
     Risk,
-    ScheduleKind,
     User,
 )
 from ...models.types import utcnow
@@ -33,26 +33,34 @@ from .. import audit_log
 from ..errors import ControlError, check_version
 from ..plans import live, region_plan_for
 from ..text import shorten
+from . import periods
+
+PLAN_TARGET = "plan"
 
 
 @dataclass(frozen=True)
 class Target:
-    """An åtgärd or a risk a control can verify, labelled as the plan shows it."""
+    """An åtgärd or a risk a control can verify, or the plan as a whole, labelled for a form."""
 
-    key: str  # "action-12" or "risk-3"
+    key: str  # "action-12", "risk-3" or "plan"
     label: str
     action: Action | None
-    risk: Risk
-
-
+    risk: Risk | None
 
 
 def targets_for(plan: Plan) -> list[Target]:
-    """The plan's live risks and åtgärder, and the region plan's regionövergripande ones."""
-    sources: list[tuple[Plan, bool]] = [(plan, False)]
+    """The plan as a whole, the region plan's regionövergripande risks and åtgärder, then the
+    plan's own live risks and åtgärder."""
+    targets = [Target(PLAN_TARGET, _("Hela planen (ett kontrollområde)"), None, None)]
+    return targets + _risk_targets(plan)
+
+
+def _risk_targets(plan: Plan) -> list[Target]:
+    sources: list[tuple[Plan, bool]] = []
     region_plan = region_plan_for(plan)
     if region_plan is not None:
         sources.append((region_plan, True))
+    sources.append((plan, False))
     targets = []
     for source, region_wide_only in sources:
         for area in live(source.process_areas):
@@ -77,11 +85,23 @@ def resolve_target(plan: Plan, key: str) -> Target:
     for target in targets_for(plan):
         if target.key == key:
             return target
-    raise ControlError(_("Välj en åtgärd eller risk i planen."), "target")
+    raise ControlError(_("Välj vad kontrollen följer upp: en åtgärd, en risk eller hela "
+                         "planen."), "target")
 
 
 def target_key(control: Control) -> str:
-    return f"action-{control.action_id}" if control.action_id else f"risk-{control.risk_id}"
+    if control.action_id:
+        return f"action-{control.action_id}"
+    return f"risk-{control.risk_id}" if control.risk_id else PLAN_TARGET
+
+
+def is_region_wide(control: Control) -> bool:
+    """Whether the control follows up a regionövergripande risk or åtgärd."""
+    risk = control.target_risk
+    if risk is None:
+        return False
+    return (risk.region_wide or risk.process_area.plan_id != control.plan_id
+            or (control.action is not None and control.action.region_wide))
 
 
 def _control_options():  # type: ignore[no-untyped-def]
@@ -99,7 +119,8 @@ def _control_options():  # type: ignore[no-untyped-def]
 def controls_of(plan: Plan) -> list[Control]:
     """The plan's live controls, with what a list or report shows, in a fixed number of queries.
 
-    Ordered as the plan reads: by verksamhet, risk and åtgärd, then by when they are due.
+    Ordered as the follow-up prints them: the regionövergripande first, then the plan's own
+    by verksamhet, risk and åtgärd, then the plan's kontrollområden, each in the order planned.
     """
     controls = db.session.scalars(
         select(Control)
@@ -112,13 +133,15 @@ def controls_of(plan: Plan) -> list[Control]:
 
 def _plan_order(control: Control) -> tuple[object, ...]:
     risk = control.target_risk
-    area: ProcessArea = risk.process_area
+    if risk is None:
+        return (2, 0, 0, 0, 0, 0, 0, control.position, control.id)
+    area = risk.process_area
     action = control.action
     return (
-        area.plan_id != control.plan_id,  # the nämnd's own content first, then the region's
+        0 if is_region_wide(control) else 1,
         area.position, area.id, risk.position, risk.id,
         -1 if action is None else action.position, 0 if action is None else action.id,
-        control.id,
+        control.position, control.id,
     )
 
 
@@ -143,12 +166,13 @@ def control_counts_by_action(plan: Plan) -> dict[int, int]:
 
 @dataclass
 class ControlData:
+    """A control as planned: what is controlled, how (in words, with an optional kind), when
+    (occurrence codes, see periods.py; none: once during the year) and by whom."""
+
     description: str
-    method: ControlMethod
-    schedule_kind: ScheduleKind
-    schedule_month: int | None = None
-    schedule_tertial: int | None = None
-    scheduled_on: date | None = None
+    method_text: str | None = None
+    method: ControlMethod | None = None
+    occurrences: list[str] = field(default_factory=list)
     responsible: User | None = None
     population_description: str | None = None
 
@@ -178,43 +202,49 @@ def _apply(control: Control, plan: Plan, data: ControlData) -> None:
     description = (data.description or "").strip()
     if not description:
         raise ControlError(_("Beskriv vad som kontrolleras."), "description")
-    kind = data.schedule_kind
-    month = data.schedule_month if kind is ScheduleKind.MONTH else None
-    tertial = data.schedule_tertial if kind is ScheduleKind.TERTIAL else None
-    scheduled_on = data.scheduled_on if kind is ScheduleKind.DATE else None
-    if kind is ScheduleKind.MONTH and not (month and 1 <= month <= 12):
-        raise ControlError(_("Välj månad."), "schedule_month")
-    if kind is ScheduleKind.TERTIAL and not (tertial and 1 <= tertial <= 3):
-        raise ControlError(_("Välj tertial."), "schedule_tertial")
-    if kind is ScheduleKind.DATE:
-        if scheduled_on is None:
-            raise ControlError(_("Ange datum."), "scheduled_on")
-        if scheduled_on.year != plan.year:
-            raise ControlError(
-                _("Datumet ska ligga under planens år, %(year)d.", year=plan.year),
-                "scheduled_on",
-            )
+    method_text = (data.method_text or "").strip() or None
+    if method_text is None and data.method is None:
+        raise ControlError(_("Beskriv kontrollmetoden eller välj vilken sorts kontroll det är."),
+                           "method_text")
     control.description = description
+    control.method_text = method_text
     control.method = data.method
-    control.schedule_kind = kind
-    control.schedule_month = month
-    control.schedule_tertial = tertial
-    control.scheduled_on = scheduled_on
+    control.occurrences = check_occurrences(data.occurrences, plan.year)
     control.responsible = data.responsible
     control.population_description = (data.population_description or "").strip() or None
 
 
+def check_occurrences(codes: list[str], year: int) -> list[str]:
+    """The occurrences in order, refusing a code ISK does not know or a date of another year."""
+    for code in codes:
+        if not periods.is_occurrence(code):
+            raise ControlError(_("”%(code)s” är inget tillfälle ISK känner till.", code=code),
+                               "occurrences")
+        if len(code) == 10 and date.fromisoformat(code).year != year:
+            raise ControlError(
+                _("Datumet ska ligga under planens år, %(year)d.", year=year), "occurrences")
+    return periods.sort_occurrences(codes)
+
+
 def create_control(plan: Plan, target: str, data: ControlData) -> Control:
-    """Plan a control of an åtgärd or risk (`target` as in `targets_for`)."""
+    """Plan a control of an åtgärd, a risk or the plan (`target` as in `targets_for`)."""
     guard(plan)
     chosen = resolve_target(plan, target)
-    control = Control(plan=plan, action=chosen.action, risk=None if chosen.action else chosen.risk)
+    control = Control(plan=plan, action=chosen.action, risk=None if chosen.action else chosen.risk,
+                      position=_next_position(plan))
     _apply(control, plan, data)
     db.session.add(control)
     db.session.flush()
     audit_log.record("control_created", control, plan=plan.id, target=target,
-                     method=data.method.value)
+                     occurrences=list(control.occurrences))
     return control
+
+
+def _next_position(plan: Plan) -> int:
+    from sqlalchemy import func
+
+    last = db.session.scalar(select(func.max(Control.position)).where(Control.plan_id == plan.id))
+    return (last or 0) + 1
 
 
 def update_control(control: Control, target: str, data: ControlData,

@@ -17,6 +17,7 @@ from ...models import (
     PlanStatus,
     RiskTreatment,
     Role,
+    SecurityAspect,
     User,
 )
 from .. import accounts, plans
@@ -170,11 +171,17 @@ def _load_plan(unit: OrgUnit, spec: DemoPlan) -> None:
     """Import a seed plan (its region-wide rows go to the region's plan) and adopt both."""
     plan = plans.create_plan(unit, spec.year)
     imports.import_file(plan, spec.file, read_demo_file(spec.file).encode("utf-8"),
-                        may_edit_region=True, criteria_for=demo_criteria)
+                        may_edit_region=True)
     region_plan = plans.region_plan_for(plan)
     for target in (region_plan, plan):
         for area in target.process_areas:
             for risk in area.risks:
+                # The published plans do not say which criteria a risk threatens: the demo
+                # chooses them per verksamhet (an import leaves them empty).
+                if not risk.criteria:
+                    risk.criteria = set(demo_criteria(area.name))
+                    if Criterion.E in risk.criteria and not risk.aspects:
+                        risk.aspects = set(SecurityAspect)
                 if spec.year == 2026:
                     risk.likelihood, risk.consequence = next(
                         (value for prefix, value in DEMO_ASSESSMENTS.items()
@@ -221,6 +228,7 @@ def load_demo_data() -> None:
         _load_plan(units[demo_plan.unit_code], demo_plan)
     years.copy_forward(units)  # 2024 and 2025 start as copies of 2023
     years.load_controls_2025(units)
+    years.import_followup_2025(units)
     load_demo_chain(units)
     years.load_sam_2025(units)
     years.close_past_years(units)  # each plan of 2022-2025 closes after its ISK-bedömning

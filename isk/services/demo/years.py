@@ -22,14 +22,13 @@ from ...models import (
     AssessmentPeriod,
     ControlMethod,
     Criterion,
-    FollowUp,
     Judgement,
     OrgUnit,
     Plan,
     RegionTextKey,
-    ResultStatus,
+    RemediationStatus,
+    ResultCategory,
     Risk,
-    ScheduleKind,
     User,
 )
 from .. import assessment, clock, controls, plans, sam, wording
@@ -153,32 +152,47 @@ def load_controls_2025(units: dict[str, OrgUnit]) -> None:
     controller = db.session.scalar(select(User).where(User.email == CONTROLLER_EMAIL))
 
     def target(starts_with: str) -> str:
-        return next(t.key for t in controls.targets_for(plan)
-                    if t.risk.text.startswith(starts_with) and t.action is None)
+        return next(t.key for t in controls.targets_for(plan) if t.risk is not None
+                    and t.risk.text.startswith(starts_with) and t.action is None)
 
-    def control(starts_with: str, description: str, method: ControlMethod, **when: object):
+    def control(starts_with: str, description: str, method_text: str, method: ControlMethod,
+                occurrences: list[str]):
         return controls.create_control(plan, target(starts_with), controls.ControlData(
-            description=description, method=method, responsible=controller,
-            **when))  # type: ignore[arg-type]
+            description=description, method_text=method_text, method=method,
+            occurrences=occurrences, responsible=controller))
 
     continuity = control("Risken att Regionservice inte kan bedriva", "Kontinuitetsplanerna för "
-                         "samhällskritiska leveranser är uppdaterade", ControlMethod.CHECKLIST,
-                         schedule_kind=ScheduleKind.TERTIAL, schedule_tertial=2)
+                         "samhällskritiska leveranser är uppdaterade", "Genomgång av de fem "
+                         "kontinuitetsplanerna mot checklistan.", ControlMethod.CHECKLIST,
+                         ["T2"])
     controls.record_result(continuity, controls.ResultData(
-        "juni", date(2025, 6, 10), ResultStatus.FINDINGS, FollowUp.PLAN_MADE,
-        "Två av fem kontinuitetsplaner var inte uppdaterade efter omorganisationen."))
+        "juni", "Två av fem kontinuitetsplaner var inte uppdaterade efter omorganisationen.",
+        ResultCategory.FINDINGS, "Planerna uppdateras under hösten.",
+        RemediationStatus.IN_PROGRESS))
     upkeep = control("Risk att ett ändamålsenligt underhåll", "Underhållsplanen stäms av mot "
-                     "utfört underhåll", ControlMethod.DOCUMENT_REVIEW,
-                     schedule_kind=ScheduleKind.ANNUAL)
+                     "utfört underhåll", "Utfört underhåll jämförs med underhållsplanen.",
+                     ControlMethod.DOCUMENT_REVIEW, ["helar"])
     controls.record_result(upkeep, controls.ResultData(
-        "november", date(2025, 11, 18), ResultStatus.NO_FINDINGS, FollowUp.NOT_APPLICABLE,
-        "Utfört underhåll stämde med underhållsplanen."))
+        "november", "Utfört underhåll stämde med underhållsplanen.",
+        ResultCategory.NO_FINDINGS))
     payroll = control("Risken att lönehantering", "Attest av löneändringar stäms av mot "
-                      "beslut", ControlMethod.SAMPLE, schedule_kind=ScheduleKind.TERTIAL,
-                      schedule_tertial=3)
+                      "beslut", "Stickprov på löneändringar under hösten.",
+                      ControlMethod.SAMPLE, ["T3"])
     controls.record_result(payroll, controls.ResultData(
-        "T3", date(2025, 12, 15), ResultStatus.NOT_PERFORMED, FollowUp.IN_PROGRESS,
-        "Kontrollen kunde inte bemannas under hösten."))
+        "Ej utfört", "Kontrollen kunde inte bemannas under hösten.",
+        remediation="Görs i T1 2026.", remediation_status=RemediationStatus.PLAN_MADE,
+        performed=False))
+
+
+FOLLOWUP_2025 = "uppfoljning-servicenamnden-2025.csv"
+
+
+def import_followup_2025(units: dict[str, OrgUnit]) -> None:
+    """Servicenämnden's follow-up table of 2025, as its verksamhetsberättelse has it."""
+    plan = plans.load_plan_for_display(_plan(units["SN"], 2025).id)
+    assert plan is not None
+    data = read_demo_file(FOLLOWUP_2025).encode("utf-8")
+    controls.table.import_file(plan, FOLLOWUP_2025, data)
 
 
 def load_sam_2025(units: dict[str, OrgUnit]) -> None:

@@ -19,6 +19,7 @@ from reportlab.platypus import KeepTogether, LongTable, Spacer, TableStyle
 from ...models import Assessment, RegionTextKey
 from ..assessment.evidence import Evidence, Figures, PlanEvidence
 from ..assessment.region import RegionOverview
+from ..controls.followup import ReportRow
 from ..wording import RegionTexts
 from .base import HEADER_FILL, LINE, printed_at, render, text
 
@@ -77,6 +78,11 @@ def _figures_table(figures: Figures) -> LongTable:
                   [[text(label), text(value)] for label, value in rows], (0.75, 0.25))
 
 
+def _result_lines(rows: list[ReportRow]) -> list[Any]:
+    return [text("• " + row.description + ": " + row.line) for row in rows] or [
+        text(_("Ingen kontroll under perioden."), "small")]
+
+
 def _plan_section(plan: PlanEvidence) -> list[Any]:
     story: list[Any] = [text(_("Internkontrollplan %(year)d – %(unit)s",
                                year=plan.plan.year, unit=plan.plan.org_unit.name), "h2")]
@@ -94,11 +100,10 @@ def _plan_section(plan: PlanEvidence) -> list[Any]:
         actions = [text("• " + a.text + " – " + a.status.label) for a in risk.actions] or [
             text(_("Ingen åtgärd (risken accepteras)") if risk.is_accepted
                  else _("Ingen åtgärd angiven."), "small")]
-        results = [text("• " + row.description + ": " + row.performed + ". " + row.outcome
-                        + (" " + _("Åtgärd: %(measures)s", measures=row.measures)
-                           if row.measures and row.measures != "–" else ""))
-                   for row in item.rows] or [text(_("Ingen kontroll under perioden."), "small")]
-        body.append([what, actions, results])
+        body.append([what, actions, _result_lines(item.rows)])
+    if plan.plan_wide:
+        body.append([text(_("Kontrollområden (planen som helhet)"), "cell_bold"), "",
+                     _result_lines(plan.plan_wide)])
     if body:
         story.append(_table([_("Risk"), _("Åtgärder och status"), _("Kontroller och resultat")],
                             body, (0.34, 0.33, 0.33)))

@@ -1,4 +1,11 @@
-"""The internkontrollplan as a PDF for the nämnd: A4 landscape, Verksamhet | Risk | Åtgärd.
+"""The internkontrollplan as a PDF: A4 landscape, Verksamhet | Risk | Åtgärd, in two layouts.
+
+The nämnd layout (`PlanLayout.NAMND`, the default) reads as the published plans do: the
+region's own texts, the decision, then the table with nothing on a row but its texts, the
+region-wide ones marked at the start of their cell ("Regionövergripande: …",
+"Regionövergripande åtgärd: …"). The working layout (`PlanLayout.WORKING`, "arbete") adds
+each risk's criteria, riskvärde, source and owner and each åtgärd's responsible, date and
+status.
 
 The Verksamhet cell reads as one cell over its rows: its name stands on the group's first
 row and the lines between the group's rows are left out of that column (likewise the Risk
@@ -9,6 +16,7 @@ names the verksamhet and risk it continues, marked "(forts.)".
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,6 +32,11 @@ from ..wording import RegionTexts
 from . import base
 
 COLUMN_WIDTHS = (45 * mm, 104 * mm, 118 * mm)
+
+
+class PlanLayout(enum.StrEnum):
+    NAMND = "namnd"  # as the nämnd receives and publishes it
+    WORKING = "arbete"  # with criteria, riskvärde, status and owners, for the work on it
 
 
 class ContinuedCell(Paragraph):
@@ -68,11 +81,13 @@ class PlanTable(Flowable):
     nothing is clipped.
     """
 
-    def __init__(self, header: list[Any], rows: list[_Row], *, continued: bool = False):
+    def __init__(self, header: list[Any], rows: list[_Row], *, continued: bool = False,
+                 name_continued: bool = True):
         super().__init__()
         self.header = header
         self.rows = rows
         self.continued = continued
+        self.name_continued = name_continued
         self.header_height = self._height(header)
 
     @staticmethod
@@ -87,7 +102,7 @@ class PlanTable(Flowable):
     def _row_cells(self, index: int) -> list[Any]:
         """A row's cells; the first row of a continued table names what it continues."""
         cells = self.rows[index].cells
-        if index == 0 and self.continued:
+        if index == 0 and self.continued and self.name_continued:
             return [self._continuation(cell) for cell in cells]
         return cells
 
@@ -143,13 +158,14 @@ class PlanTable(Flowable):
             single = Table([self.header, self._row_cells(0)], colWidths=COLUMN_WIDTHS,
                            repeatRows=1, splitInRow=1)
             single.setStyle(TableStyle(TABLE_STYLE))
-            rest = [PlanTable(self.header, self.rows[1:], continued=True)] \
-                if len(self.rows) > 1 else []
+            rest = [PlanTable(self.header, self.rows[1:], continued=True,
+                              name_continued=self.name_continued)] if len(self.rows) > 1 else []
             return [*single.split(availWidth, availHeight), *rest]
         first = self._table(taken)
         if taken == len(self.rows):
             return [first]
-        return [first, PlanTable(self.header, self.rows[taken:], continued=True)]
+        return [first, PlanTable(self.header, self.rows[taken:], continued=True,
+                                 name_continued=self.name_continued)]
 
     def draw(self) -> None:
         table = self._table(len(self.rows))
@@ -162,7 +178,7 @@ def _meta(parts: list[str]) -> Paragraph:
 
 
 def _risk_cell(risk: DocRisk) -> list[Paragraph]:
-    criteria = ", ".join(c.value for c in risk.criteria)
+    criteria = ", ".join(c.value for c in risk.criteria) or _("kriterium saknas")
     if risk.aspects:
         criteria += " (" + ", ".join(a.label for a in risk.aspects) + ")"
     score = (
@@ -198,24 +214,40 @@ def _action_cell(action: DocAction | None) -> list[Paragraph]:
     return [base.text(action.text), _meta(parts)]
 
 
-def _table(rows: list[TableRow]) -> PlanTable:
+def _namnd_risk_cell(risk: DocRisk) -> Paragraph:
+    if risk.region_wide:
+        return base.text(_("Regionövergripande: %(text)s", text=risk.text))
+    return base.text(risk.text)
+
+
+def _namnd_action_cell(action: DocAction | None) -> Paragraph:
+    if action is None:
+        return base.text("")
+    if action.region_wide:
+        return base.text(_("Regionövergripande åtgärd: %(text)s", text=action.text))
+    return base.text(action.text)
+
+
+def _table(rows: list[TableRow], layout: PlanLayout) -> PlanTable:
     header = [base.text(_("Verksamhet"), "header"), base.text(_("Risk"), "header"),
               base.text(_("Åtgärd"), "header")]
+    working = layout is PlanLayout.WORKING
     body = [
         _Row(
             cells=[
                 base.text(row.area.name, "cell_bold") if row.first_of_area
                 else ContinuedCell(row.area.name),
-                _risk_cell(row.risk) if row.first_of_risk
-                else ContinuedCell(_short(row.risk.text), "cell"),
-                _action_cell(row.action),
+                (_risk_cell(row.risk) if working else _namnd_risk_cell(row.risk))
+                if row.first_of_risk else ContinuedCell(_short(row.risk.text), "cell"),
+                _action_cell(row.action) if working else _namnd_action_cell(row.action),
             ],
             first_of_area=row.first_of_area,
             first_of_risk=row.first_of_risk,
         )
         for row in rows
     ]
-    return PlanTable(header, body)
+    # The nämnd's print, like a Word table over a page break, leaves a continued cell empty.
+    return PlanTable(header, body, name_continued=working)
 
 
 def _short(text: str, length: int = 90) -> str:
@@ -253,6 +285,7 @@ def render_plan(
     printed_by: str | None, revision: int | None = None,
     changes: list[RowChange] | None = None,
     changed_after: ChangedAfterAdoption | None = None,
+    layout: PlanLayout = PlanLayout.NAMND,
 ) -> bytes:
     title = _("Internkontrollplan %(year)d – %(unit)s", year=document.year,
               unit=document.unit_name)
@@ -264,7 +297,7 @@ def render_plan(
         decision = _("Utkast – inte fastställd")
     if document.status.value == "closed":
         decision += " · " + _("Avslutad")
-    if revision is not None:
+    if revision is not None and layout is PlanLayout.WORKING:
         decision += " · " + _("Version %(n)d", n=revision)
     story: list[Any] = [base.text(title, "title"), base.text(decision, "body")]
     if changed_after is not None:
@@ -276,11 +309,13 @@ def render_plan(
     if changes:
         story += _changes(changes)
     story += _wording(texts)
-    story.append(base.text(_("Riskvärde = sannolikhet (1-4) × konsekvens (1-4), 1-16."), "small"))
+    if layout is PlanLayout.WORKING:
+        story.append(base.text(_("Riskvärde = sannolikhet (1-4) × konsekvens (1-4), 1-16."),
+                               "small"))
     story.append(Spacer(1, 5 * mm))
     rows = table_rows(document.areas)
     if rows:
-        story.append(_table(rows))
+        story.append(_table(rows, layout))
     else:
         story.append(base.text(_("Planen har ännu inga risker."), "body"))
     footer = title + " · " + _("Utskriven %(when)s", when=base.printed_at(printed_at))

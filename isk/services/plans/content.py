@@ -77,8 +77,12 @@ def archive_area(area: ProcessArea, reason: str | None = None,
     record_change(area.plan, reason)
 
 
-def check_risk_data(data: RiskContent) -> RiskContent:
-    """Refuse what a risk may not say; tidy what it may (blank → None, aspects only for e)."""
+def check_risk_data(data: RiskContent, *, complete: bool = True) -> RiskContent:
+    """Refuse what a risk may not say; tidy what it may (blank → None, aspects only for e).
+
+    A risk entered in ISK names its criteria (and, under e, what is threatened); an imported
+    one may lack them (`complete=False`): nothing is assumed, and adoption waits for them.
+    """
     data.tidy()
     data.text = (data.text or "").strip()
     data.source = clean(data.source)
@@ -86,10 +90,10 @@ def check_risk_data(data: RiskContent) -> RiskContent:
         raise PlanError(_("Risken måste ha en beskrivning."), "text")
     check_length(data.source, 300, _("Källan"), "source")
     check_length(data.accepted_by, 200, _("Beslutad av"), "accepted_by")
-    if not data.criteria:
+    if complete and not data.criteria:
         raise PlanError(_("En risk måste höra till minst ett av kriterierna c, d och e."),
                         "criteria")
-    if Criterion.E in data.criteria and not data.aspects:
+    if complete and Criterion.E in data.criteria and not data.aspects:
         raise PlanError(
             _("En informationssäkerhetsrisk (kriterium e) ska ange vad den hotar: "
               "konfidentialitet, riktighet, tillgänglighet eller spårbarhet."),
@@ -127,9 +131,9 @@ def _check_owner(plan: Plan, owner_id: int | None) -> None:
                           unit=plan.org_unit.name), "owner_id")
 
 
-def add_risk(area: ProcessArea, data: RiskContent) -> Risk:
+def add_risk(area: ProcessArea, data: RiskContent, *, complete: bool = True) -> Risk:
     """Add a risk at the end of its verksamhet (no guard: callers check the plan)."""
-    check_risk_data(data)
+    check_risk_data(data, complete=complete)
     _check_owner(area.plan, data.owner_id)
     risk = Risk(process_area=area, position=len(area.risks),
                 region_wide=area.plan.is_region_plan)

@@ -47,6 +47,11 @@ class DocRisk(RiskContent):
     plan_id: int | None = None
 
     @property
+    def incomplete(self) -> bool:
+        """No criterion, or under e no threatened aspect: "kriterium saknas"."""
+        return not self.criteria or (Criterion.E in self.criteria and not self.aspects)
+
+    @property
     def unhandled(self) -> bool:
         """Acted on, yet without any åtgärd: the plan cannot be adopted like this."""
         return self.treatment is RiskTreatment.MITIGATE and not self.actions

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
-from typing import Any
 
+from ..spreadsheets import csv_bytes, set_text_cell
 from .document import DocAction, DocRisk, PlanDocument
-from .table import (
-    ALL_COLUMNS,
-    ASPECT_WORDS,
-    FORMULA_STARTS,
-    NO,
-    STATUS_WORDS,
-    TREATMENT_WORDS,
-    YES,
-    neutralise_csv,
-)
+from .table import ALL_COLUMNS, ASPECT_WORDS, NO, STATUS_WORDS, TREATMENT_WORDS, YES
 
 
 def _risk_cells(risk: DocRisk) -> dict[str, str]:
@@ -60,25 +50,8 @@ def rows(document: PlanDocument) -> Iterator[list[str]]:
 
 
 def to_csv(document: PlanDocument) -> bytes:
-    """UTF-8 with BOM (so Excel reads å, ä, ö), comma-separated, CRLF, formulas neutralised."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    for row in rows(document):
-        writer.writerow([neutralise_csv(cell) for cell in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def set_text_cell(cell: Any, value: object) -> None:
-    """Put a value in an XLSX cell so that text stays text: never run as a formula.
-
-    Text is stored as a string (openpyxl would otherwise store "=..." as a formula), and text
-    that starts like a formula gets Excel's own quote prefix, so it shows unchanged.
-    """
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"
-        if value.startswith(FORMULA_STARTS):
-            cell.quotePrefix = True
+    """UTF-8 with BOM, comma-separated, CRLF, formulas neutralised (see `spreadsheets.csv_cell`)."""
+    return csv_bytes(rows(document))
 
 
 def to_xlsx(document: PlanDocument, sheet_title: str) -> bytes:

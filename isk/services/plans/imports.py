@@ -9,8 +9,6 @@ user who may edit the region plan.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -30,7 +28,7 @@ from ...models import (
     SecurityAspect,
     User,
 )
-from .. import audit_log, org, xlsx
+from .. import audit_log, org, spreadsheets
 from ..errors import ProblemsError
 from ..text import shorten
 from .content import add_action, add_process_area, add_risk
@@ -45,28 +43,17 @@ from .table import (
     STATUS_WORDS,
     TREATMENT_WORDS,
     normalise_header,
-    unneutralise_csv,
 )
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
-
-
 MAX_IMPORT_ROWS = 20_000
-
-
 MAX_REPORTED_PROBLEMS = 200
-
-
 YES_VALUES = frozenset({"ja", "j", "yes", "x", "1", "sant", "true"})
-
-
 NO_VALUES = frozenset({"nej", "n", "no", "", "0", "falskt", "false"})
-
-
-class FormulaCell(str):
-    """A cell that a spreadsheet would run as a formula; never imported."""
-
-    __slots__ = ()
+IMPORT_LIMITS = spreadsheets.Limits(
+    max_bytes=MAX_IMPORT_BYTES, max_rows=MAX_IMPORT_ROWS,
+    max_columns=len(ALL_COLUMNS) + spreadsheets.SPARE_COLUMNS,
+)
 
 
 class PlanImportError(ProblemsError):
@@ -92,88 +79,24 @@ class RiskDraft(RiskContent):
     owner_email: str | None = None
 
 
-def read_rows(filename: str, data: bytes) -> Iterator[tuple[int, list[str]]]:
-    """Yield (row number, cells) from a CSV or XLSX file, refusing what cannot be read safely."""
-    if not data.strip():
-        raise PlanImportError([_("Filen är tom.")])
-    if len(data) > MAX_IMPORT_BYTES:
-        raise PlanImportError([
-            _("Filen är för stor (%(size)s MB). Största tillåtna storlek är %(max)s MB.",
-              size=f"{len(data) / 1024 / 1024:.1f}".replace(".", ","),
-              max=MAX_IMPORT_BYTES // 1024 // 1024)
-        ])
-    if data[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx"):
-        return _xlsx_rows(data)
-    return _csv_rows(data)
+def read_rows(filename: str, source: spreadsheets.Source) -> Iterator[spreadsheets.Row]:
+    """The rows of a CSV or XLSX file, refusing what cannot be read safely (the gate's rules)."""
+    with spreadsheets.Spreadsheet(source, filename, limits=IMPORT_LIMITS,
+                                  error=PlanImportError) as table:
+        yield from table.rows()
 
 
-def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise PlanImportError([
-            _("Filen är inte UTF-8-kodad (första felet på rad %(line)d). Spara den som "
-              "”CSV UTF-8” i Excel, eller som XLSX, och försök igen.", line=line)
-        ]) from error
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    try:
-        for number, row in enumerate(reader, start=1):
-            yield number, [_csv_cell(cell) for cell in row]
-    except csv.Error as error:
-        raise PlanImportError([
-            _("Rad %(n)d: raden kan inte läsas som CSV (%(reason)s).",
-              n=reader.line_num, reason=str(error))
-        ]) from error
-
-
-def _csv_cell(cell: str) -> str:
-    if cell.lstrip().startswith("="):
-        return FormulaCell(cell)
-    return unneutralise_csv(cell)
-
-
-def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
-    try:
-        workbook = xlsx.open_workbook(data)
-    except xlsx.UnsafeWorkbook as error:
-        raise PlanImportError([
-            _("Filen kan inte läsas som en Excel-fil (XLSX). Kontrollera att den är sparad "
-              "i formatet .xlsx.")
-        ]) from error
-    try:
-        sheet = workbook.worksheets[0]
-        # A few spare columns, so that a file with an extra column is reported, not cut.
-        for number, row in enumerate(xlsx.sheet_rows(sheet, len(ALL_COLUMNS) + 5), start=1):
-            cells = []
-            for cell in row:
-                text = _xlsx_text(cell.value)
-                cells.append(FormulaCell(text) if cell.data_type == "f" else text)
-            yield number, cells
-    finally:
-        workbook.close()
-
-
-def _xlsx_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if hasattr(value, "date") and hasattr(value, "hour"):
-        return value.date().isoformat()  # a datetime from a date cell
-    return str(value)
-
-
-def parse_rows(rows: Iterable[tuple[int, list[str]]]) -> list[RiskDraft]:
+def parse_rows(rows: Iterable[spreadsheets.Row]) -> list[RiskDraft]:
     """Group rows into risks with their åtgärder, checking every cell; all problems at once."""
     problems: list[str] = []
     iterator = iter(rows)
     header_row = next(iterator, None)
     if header_row is None:
         raise PlanImportError([_("Filen är tom.")])
-    header = [normalise_header(name) for name in header_row[1]]
+    header_number, names, refusals = header_row
+    if refusals:
+        raise PlanImportError(spreadsheets.cell_problems(header_number, refusals))
+    header = [normalise_header(name) for name in names]
     while header and not header[-1]:
         header.pop()
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
@@ -183,23 +106,20 @@ def parse_rows(rows: Iterable[tuple[int, list[str]]]) -> list[RiskDraft]:
             _("Rad 1: kolumnerna ska vara %(expected)s (och valfritt %(optional)s), men filen har "
               "%(found)s.", expected=", ".join(REQUIRED_COLUMNS),
               optional=", ".join(name for name in ALL_COLUMNS if name not in REQUIRED_COLUMNS),
-              found=", ".join(header_row[1]) or _("inga"))
+              found=", ".join(name.strip() for name in names if name.strip()) or _("inga"))
         ])
     drafts: list[RiskDraft] = []
     current_area = ""
     current: RiskDraft | None = None
-    for count, (number, raw) in enumerate(iterator, start=1):
-        if count > MAX_IMPORT_ROWS:
-            raise PlanImportError([_("Filen har fler än %(n)d rader.", n=MAX_IMPORT_ROWS)])
+    for number, raw, refusals in iterator:
         if not any(cell.strip() for cell in raw):
             continue
         if len(raw) > len(header) and any(cell.strip() for cell in raw[len(header):]):
             problems.append(_("Rad %(n)d: raden har fler kolumner än rubrikraden.", n=number))
             continue
-        formulas = {name for i, name in enumerate(header)
-                    if i < len(raw) and isinstance(raw[i], FormulaCell)}
         row = {name: (raw[i].strip() if i < len(raw) else "") for i, name in enumerate(header)}
-        row_problems: list[str] = []
+        row_problems = spreadsheets.cell_problems(number, refusals, header)
+        refused = {header[r.column] for r in refusals if r.column < len(header)}
 
         def problem(column: str, reason: str, row_number: int = number,
                     sink: list[str] = row_problems) -> None:
@@ -207,10 +127,7 @@ def parse_rows(rows: Iterable[tuple[int, list[str]]]) -> list[RiskDraft]:
                           n=row_number, col=column, reason=reason))
 
         for name, value in row.items():
-            if name in formulas:
-                problem(name, _("cellen innehåller en formel (%(formula)s). Importen tar bara "
-                                "text; ersätt formeln med dess text.", formula=shorten(value, 40)))
-            elif len(value) > 10_000:
+            if name not in refused and len(value) > 10_000:
                 problem(name, _("texten är längre än 10 000 tecken."))
         area = row["verksamhet"] or current_area
         if len(area) > 200:
@@ -367,18 +284,11 @@ class ImportPlan:
                 + len(self.region_new_actions))
 
 
-def default_criteria(area_name: str) -> set[Criterion]:
-    """Criteria for a risk whose file does not say (the seed layout has no such column)."""
-    del area_name
-    return {Criterion.C}
-
-
 def prepare(
     plan: Plan,
     drafts: list[RiskDraft],
     *,
     may_edit_region: bool,
-    criteria_for: Callable[[str], Iterable[Criterion]] = default_criteria,
 ) -> ImportPlan:
     """Check the drafts against the plan and the region plan; raise with every problem."""
     problems: list[str] = []
@@ -399,10 +309,6 @@ def prepare(
     region_new_actions: list[tuple[int, ActionDraft]] = []
     owners = _owners(drafts, plan)
     for draft in drafts:
-        if not draft.criteria:
-            draft.criteria = list(criteria_for(draft.area))
-        if Criterion.E in draft.criteria and not draft.aspects:
-            draft.aspects = set(SecurityAspect)
         if draft.owner_email and draft.owner_email not in owners:
             problems.append(_("Rad %(n)d, kolumn riskagare: %(email)s är inte en användare i "
                               "%(unit)s eller enheterna under den.", n=draft.row,
@@ -447,6 +353,21 @@ def prepare(
         for d in own + region_new
         if d.treatment is RiskTreatment.MITIGATE and not d.actions
     ]
+    # Nothing is made up: a risk the file gives no criteria has none until someone says.
+    missing = [d for d in own + region_new if not d.criteria]
+    if missing:
+        warnings.append(ngettext(
+            "%(num)d risk har inget kriterium (c, d eller e) i filen: kriterium saknas tills "
+            "någon anger det, och planen kan inte fastställas förrän varje risk har ett.",
+            "%(num)d risker har inget kriterium (c, d eller e) i filen: kriterium saknas tills "
+            "någon anger det, och planen kan inte fastställas förrän varje risk har ett.",
+            len(missing)))
+    warnings += [
+        _("Rad %(n)d: risken ”%(risk)s” gäller informationssäkerhet (e) men anger inte vad som "
+          "hotas (konfidentialitet, riktighet, tillgänglighet, spårbarhet).", n=d.row,
+          risk=shorten(d.text, 70))
+        for d in own + region_new if Criterion.E in d.criteria and not d.aspects
+    ]
     return ImportPlan(own, region_new, region_shared, region_new_actions, warnings)
 
 
@@ -484,17 +405,16 @@ def _write_risk(plan: Plan, draft: RiskDraft, owners: dict[str, User]) -> None:
     content = RiskContent.of(draft)
     owner = owners.get(draft.owner_email or "")
     content.owner_id = owner.id if owner else None
-    risk = add_risk(area, content)
+    risk = add_risk(area, content, complete=False)  # criteria as the file gives them
     for action in draft.actions:
         add_action(risk, ActionContent.of(action))
 
 
 def import_file(
-    plan: Plan, filename: str, data: bytes, *, may_edit_region: bool,
-    criteria_for: Callable[[str], Iterable[Criterion]] = default_criteria,
+    plan: Plan, filename: str, data: spreadsheets.Source, *, may_edit_region: bool,
 ) -> ImportPlan:
     """Read, check and write in one go (the CLI and the demo); raises before writing anything."""
     drafts = parse_rows(read_rows(filename, data))
-    prepared = prepare(plan, drafts, may_edit_region=may_edit_region, criteria_for=criteria_for)
+    prepared = prepare(plan, drafts, may_edit_region=may_edit_region)
     apply(plan, prepared, filename=filename)
     return prepared

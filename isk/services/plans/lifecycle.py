@@ -13,6 +13,7 @@ from ...extensions import db
 from ...models import (
     Action,
     ActionStatus,
+    Criterion,
     OrgUnit,
     Plan,
     PlanRevision,
@@ -119,6 +120,24 @@ def unhandled_risks(plan: Plan) -> list[Risk]:
     ]
 
 
+def incomplete_risks(plan: Plan) -> list[Risk]:
+    """Risks that do not say which krav they threaten (no criterion), or, under e, what in
+    the information is threatened: nothing is assumed for them, and adoption waits."""
+    return [
+        risk
+        for area in live(plan.process_areas)
+        for risk in live(area.risks)
+        if not risk.criteria or (Criterion.E in risk.criteria and not risk.aspects)
+    ]
+
+
+def _named(risks: list[Risk], limit: int = 3) -> str:
+    names = ", ".join(f"”{shorten(risk.text, 60)}”" for risk in risks[:limit])
+    if len(risks) > limit:
+        names += " " + ngettext("och %(num)d till", "och %(num)d till", len(risks) - limit)
+    return names
+
+
 def adopt_plan(
     plan: Plan, adopted_on: date, paragraph: str, diary_number: str | None,
     user: User | None = None, expected_fingerprint: str | None = None,
@@ -134,6 +153,9 @@ def adopt_plan(
                               "innan du fastställer den."))
     if not paragraph.strip():
         raise PlanError(_("Ange beslutsparagrafen, till exempel ”SN § 45”."), "paragraph")
+    if adopted_on > clock.today():
+        raise PlanError(_("Beslutsdatumet %(date)s har inte kommit än. Ange dagen då nämnden "
+                          "fattade beslutet.", date=adopted_on.isoformat()), "adopted_on")
     region_plan = region_plan_for(plan)
     pending = unhandled_risks(plan) + (unhandled_risks(region_plan) if region_plan else [])
     if pending:
@@ -144,6 +166,24 @@ def adopt_plan(
                      "(till exempel ”%(risk)s”). Lägg till en åtgärd eller acceptera risken.",
                      len(pending), risk=shorten(pending[0].text))
         )
+    incomplete = incomplete_risks(plan) + (incomplete_risks(region_plan) if region_plan else [])
+    without_criteria = [risk for risk in incomplete if not risk.criteria]
+    if without_criteria:
+        raise PlanError(ngettext(
+            "Planen kan inte fastställas: %(num)d risk saknar kriterium (c, d eller e): "
+            "%(risks)s. Ange vilka krav risken hotar.",
+            "Planen kan inte fastställas: %(num)d risker saknar kriterium (c, d eller e): "
+            "%(risks)s. Ange vilka krav varje risk hotar.",
+            len(without_criteria), risks=_named(without_criteria)))
+    if incomplete:
+        raise PlanError(ngettext(
+            "Planen kan inte fastställas: %(num)d risk mot informationssäkerheten (e) anger "
+            "inte vad som hotas: %(risks)s. Ange konfidentialitet, riktighet, tillgänglighet "
+            "eller spårbarhet.",
+            "Planen kan inte fastställas: %(num)d risker mot informationssäkerheten (e) anger "
+            "inte vad som hotas: %(risks)s. Ange konfidentialitet, riktighet, tillgänglighet "
+            "eller spårbarhet.",
+            len(incomplete), risks=_named(incomplete)))
     plan.status = PlanStatus.ADOPTED
     plan.adopted_on = adopted_on
     plan.adoption_paragraph = paragraph.strip()
@@ -169,6 +209,31 @@ def archive_plan(plan: Plan) -> None:
     check_transition(plan, Transition.ARCHIVE)
     plan.archived_at = utcnow()
     audit_log.record("plan_archived", plan)
+
+
+def region_rows_missing(plan: Plan) -> str | None:
+    """Why a plan lacks the region's shared rows that its previous year had, or None.
+
+    The regionövergripande risks and åtgärder are the region's, in the region's plan of each
+    year; a nämnd's copy does not take them along. Until the region has put them in its
+    plan for the year, the nämnd's plan prints without them.
+    """
+    if plan.is_region_plan:
+        return None
+    previous = db.session.scalar(select(Plan).where(
+        Plan.org_unit_id == plan.org_unit_id, Plan.year == plan.year - 1,
+        Plan.archived_at.is_(None)))
+    before = region_plan_for(previous) if previous is not None else None
+    if before is None or not any(live(area.risks) for area in live(before.process_areas)):
+        return None
+    now = region_plan_for(plan)
+    if now is None:
+        return _("Regionen har ännu ingen plan för %(year)d: de regionövergripande riskerna "
+                 "och åtgärderna kommer med i planen när regionen lagt in dem.", year=plan.year)
+    if not any(live(area.risks) for area in live(now.process_areas)):
+        return _("Regionens plan för %(year)d har ännu inga regionövergripande risker: de "
+                 "kommer med i planen när regionen lagt in dem.", year=plan.year)
+    return None
 
 
 def copy_to_next_year(plan: Plan) -> Plan:

@@ -1,7 +1,8 @@
-"""The IK-plan as a table file (CSV and XLSX): the columns, reading and writing cells safely.
+"""The IK-plan as a table file (CSV and XLSX): its columns and the words in its cells.
 
 The first four columns are the seed layout (`verksamhet,risk,atgard,regionovergripande`);
-the rest carry what ISK adds, so that importing an export gives the same plan.
+the rest carry what ISK adds, so that importing an export gives the same plan. Cells are read
+and written safely by `services.spreadsheets`.
 """
 
 from __future__ import annotations
@@ -55,25 +56,6 @@ STATUS_WORDS = {
     "done": "genomförd",
     "not_done": "ej genomförd",
 }
-
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_csv(value: str) -> str:
-    """Prefix a quote so a spreadsheet shows the text instead of running it.
-
-    A leading quote is escaped the same way, so that `unneutralise_csv` restores any text.
-    """
-    if value.startswith(FORMULA_STARTS) or value.startswith("'"):
-        return "'" + value
-    return value
-
-
-def unneutralise_csv(value: str) -> str:
-    if value.startswith("'") and value[1:].startswith((*FORMULA_STARTS, "'")):
-        return value[1:]
-    return value
 
 
 def normalise_header(name: object) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -15,7 +13,7 @@ from ...models import (
     OrgUnit,
     User,
 )
-from .. import audit_log, xlsx
+from .. import audit_log, spreadsheets
 from ..errors import ProblemsError, flush
 from .chain import apply_assignment, chain, check_may_be_manager
 from .common import (
@@ -28,11 +26,10 @@ class ManagerImportError(ProblemsError):
 
 
 IMPORT_COLUMNS = ("chef", "enheter", "fordelande_chef")
-
-
 MAX_CHAIN_FILE_BYTES = 5 * 1024 * 1024
-
-
+MAX_CHAIN_ROWS = 20_000
+CHAIN_LIMITS = spreadsheets.Limits(max_bytes=MAX_CHAIN_FILE_BYTES, max_rows=MAX_CHAIN_ROWS,
+                                   max_columns=10)
 UNIT_SEPARATORS = (";", ",", "\n")
 
 
@@ -42,60 +39,13 @@ class ImportSummary:
     updated: int
 
 
-def read_table(filename: str, content: bytes) -> list[list[str]]:
+def read_table(filename: str, source: spreadsheets.Source) -> list[spreadsheets.Row]:
     """The rows of a CSV (UTF-8, comma or semicolon) or XLSX file, every cell as text."""
-    if len(content) > MAX_CHAIN_FILE_BYTES:
-        raise ManagerImportError([_("Filen är för stor: högst %(max)s MB tas emot.",
-                                    max=MAX_CHAIN_FILE_BYTES // 1024 // 1024)])
-    name = filename.lower()
-    if name.endswith(".xlsx"):
-        return _read_xlsx(content)
-    if name.endswith(".csv") or name.endswith(".txt"):
-        return _read_csv(content)
-    raise ManagerImportError([_("Filen måste vara en CSV- eller XLSX-fil (.csv eller .xlsx).")])
-
-
-def _read_csv(content: bytes) -> list[list[str]]:
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ManagerImportError(
-            [_("Filen är inte UTF-8-kodad. Spara den som ”CSV UTF-8” och försök igen.")]
-        ) from error
-    try:
-        dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else "", delimiters=",;\t")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ","
-    rows = []
-    for row in csv.reader(io.StringIO(text), delimiter=delimiter):
-        if len(rows) > MAX_CHAIN_ROWS:
-            raise ManagerImportError([_("Filen har fler än %(n)d rader.", n=MAX_CHAIN_ROWS)])
-        rows.append(list(row))
-    return rows
-
-
-MAX_CHAIN_ROWS = 20_000
-
-
-def _read_xlsx(content: bytes) -> list[list[str]]:
-    try:
-        workbook = xlsx.open_workbook(content)
-    except xlsx.UnsafeWorkbook as error:
-        raise ManagerImportError(
-            [_("Filen kunde inte läsas som en XLSX-arbetsbok (Excel).")]
-        ) from error
-    try:
-        sheet = workbook.worksheets[0]
-        rows = []
-        for row in xlsx.sheet_rows(sheet, max_col=10):
-            if len(rows) > MAX_CHAIN_ROWS:
-                raise ManagerImportError(
-                    [_("Filen har fler än %(n)d rader.", n=MAX_CHAIN_ROWS)])
-            rows.append(["" if cell.value is None else str(cell.value).strip() for cell in row])
-        return rows
-    finally:
-        workbook.close()
+    if not filename.lower().endswith((".csv", ".txt", ".xlsx")):
+        raise ManagerImportError([_("Filen måste vara en CSV- eller XLSX-fil (.csv eller .xlsx).")])
+    with spreadsheets.Spreadsheet(source, filename, limits=CHAIN_LIMITS,
+                                  error=ManagerImportError) as table:
+        return list(table.rows())
 
 
 @dataclass
@@ -106,7 +56,7 @@ class _ChainRow:
     delegating_email: str
 
 
-def import_chain(rows: list[list[str]]) -> ImportSummary:
+def import_chain(rows: list[spreadsheets.Row]) -> ImportSummary:
     """Create or update the chefs in the file; all or nothing, every bad row reported.
 
     Columns: chef (e-post), enheter (enhetskoder, separerade med semikolon),
@@ -114,7 +64,10 @@ def import_chain(rows: list[list[str]]) -> ImportSummary:
     """
     if not rows:
         raise ManagerImportError([_("Filen är tom.")])
-    header = [cell.strip().lower() for cell in rows[0]]
+    _number, first, refusals = rows[0]
+    if refusals:
+        raise ManagerImportError(spreadsheets.cell_problems(1, refusals))
+    header = [cell.strip().lower() for cell in first]
     while header and not header[-1]:
         header.pop()
     if tuple(header) != IMPORT_COLUMNS:
@@ -132,9 +85,12 @@ def import_chain(rows: list[list[str]]) -> ImportSummary:
     problems: list[str] = []
     parsed: list[_ChainRow] = []
     seen: dict[str, int] = {}
-    for line, row in enumerate(rows[1:], start=2):
+    for line, row, refusals in rows[1:]:
         cells = [cell.strip() for cell in row] + [""] * len(IMPORT_COLUMNS)
         if not any(cells):
+            continue
+        if refusals:
+            problems.extend(spreadsheets.cell_problems(line, refusals, IMPORT_COLUMNS))
             continue
         if any(cells[len(IMPORT_COLUMNS) : len(row)]):
             problems.append(

@@ -24,7 +24,7 @@ from ...models import (
     User,
 )
 from .. import clock, org
-from ..plans.exports import set_text_cell
+from ..spreadsheets import set_text_cell
 from .common import (
     NEEDS_COMMENT,
     TARGET_SHARE,
@@ -181,9 +181,8 @@ def overview_xlsx(overview: Overview) -> bytes:
     def sheet(title: str, header: list[str], rows: Iterable[list[object]], first: bool = False):
         ws = workbook.active if first else workbook.create_sheet()
         ws.title = title
-        ws.append(header)
-        for cell in ws[1]:
-            cell.font = bold
+        for column_number, heading in enumerate(header, start=1):
+            set_text_cell(ws.cell(row=1, column=column_number), heading).font = bold
         for row_number, row in enumerate(rows, start=2):
             for column_number, value in enumerate(row, start=1):
                 set_text_cell(ws.cell(row=row_number, column=column_number), value)

@@ -37,6 +37,7 @@ from fractions import Fraction
 from flask_babel import gettext as _
 
 from ..errors import DomainError
+from ..spreadsheets import cell_text
 from .population import (
     MAX_FILE_BYTES,
     MAX_ROWS,
@@ -44,7 +45,6 @@ from .population import (
     PopulationRow,
     PopulationSource,
     PopulationSummary,
-    cell_text,
 )
 from .stats import MAX_SAMPLE_SIZE
 

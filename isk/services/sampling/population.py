@@ -5,51 +5,41 @@ account. The reader never holds the rows: it yields them one at a time to a cons
 keeps only what it selects) and remembers only an 8-byte hash per id to find duplicates. It
 writes nothing; if anything is wrong it raises `PopulationError` after (or, past a limit of
 problems, during) the pass, so a caller that writes only on success writes nothing on failure.
+The file itself is opened and checked by the spreadsheet gate (`services.spreadsheets`): size,
+zip archive, encoding, formulas and control characters, before and while it streams.
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
 import math
 import os
 import re
-import shutil
-import tempfile
-import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
-from enum import StrEnum
 from operator import itemgetter
-from typing import BinaryIO, NamedTuple
+from typing import NamedTuple
 
 from flask_babel import gettext as _
-from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 
 from ..errors import ProblemsError
+from ..spreadsheets import Limits, Row, SheetFormat, Source, Spreadsheet, cell_problems, cell_text
 
 MAX_ROWS = 1_000_000
 MAX_FILE_BYTES = 100 * 1024 * 1024
+# A million rows of XLSX unpack to about 200 MB; openpyxl streams the sheet, but holds its
+# shared strings, so this also bounds the memory a file can take.
+MAX_UNPACKED_BYTES = 250 * 1024 * 1024
 MAX_ID_LENGTH = 200
 MAX_PROBLEMS = 20
 MAX_DUPLICATES_SHOWN = 5
-CHUNK = 1024 * 1024
 
-PopulationSource = bytes | BinaryIO | str | os.PathLike[str]
+PopulationSource = Source
+FileFormat = SheetFormat
 
 
 class PopulationError(ProblemsError):
     """The file cannot be used as a population; `problems` lists each reason for the user."""
-
-
-class FileFormat(StrEnum):
-    CSV = "csv"
-    XLSX = "xlsx"
 
 
 class PopulationRow(NamedTuple):
@@ -101,23 +91,6 @@ def parse_amount(text: str) -> Decimal:
     return Decimal(cleaned)
 
 
-def cell_text(value: object) -> str:
-    """A spreadsheet value as the text we keep: 1001.0 → "1001", a date → "2025-03-31"."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, bool):
-        return "SANT" if value else "FALSKT"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time() else value.isoformat(" ")
-    if isinstance(value, date | time):
-        return value.isoformat()
-    return str(value)
-
-
 # --- the reader -----------------------------------------------------------------------------------
 
 
@@ -143,11 +116,14 @@ class PopulationReader:
         self.amount_column_name = amount_column.strip() if amount_column else None
         self.column_names = tuple(name.strip() for name in columns) if columns is not None else None
         self.max_rows = max_rows
-        self.max_bytes = max_bytes
-        self._owns_file = not hasattr(source, "read") or not source.seekable()
-        self._file = _seekable(source)
-        self.checksum, self.file_size = self._hash_file()
-        self.file_format = self._detect_format()
+        # The gate's row limit is the most items a population may have: blank rows count too.
+        self.sheet = Spreadsheet(
+            source, self.filename, error=PopulationError,
+            limits=Limits(max_bytes=max_bytes, max_rows=max(max_rows, MAX_ROWS),
+                          max_unpacked=MAX_UNPACKED_BYTES),
+        )
+        self.checksum, self.file_size = self.sheet.checksum, self.sheet.size
+        self.file_format = self.sheet.format
         self.summary: PopulationSummary | None = None
         # Known once iteration has begun: every column, and the kept ones.
         self.header: tuple[str, ...] = ()
@@ -155,47 +131,13 @@ class PopulationReader:
         self.kept_values: Callable[[list[object]], tuple[str, ...]] = lambda cells: ()
 
     def close(self) -> None:
-        if self._owns_file:
-            self._file.close()
+        self.sheet.close()
 
     def __enter__(self) -> PopulationReader:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-    def _hash_file(self) -> tuple[str, int]:
-        digest, size = hashlib.sha256(), 0
-        self._file.seek(0)
-        while chunk := self._file.read(CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-            if size > self.max_bytes:
-                raise PopulationError(
-                    [
-                        _(
-                            "Filen är för stor: högst %(max)s MB tas emot.",
-                            max=_megabytes(self.max_bytes),
-                        )
-                    ]
-                )
-        if size == 0:
-            raise PopulationError([_("Filen är tom: populationen innehåller inga poster.")])
-        return digest.hexdigest(), size
-
-    def _detect_format(self) -> FileFormat:
-        self._file.seek(0)
-        magic = self._file.read(8)
-        extension = os.path.splitext(self.filename)[1].lower()
-        if magic.startswith(b"PK\x03\x04"):
-            return FileFormat.XLSX
-        if magic.startswith(b"\xd0\xcf\x11\xe0") or extension == ".xls":
-            raise PopulationError(
-                [_("Gamla Excelfiler (.xls) kan inte läsas. Spara filen som .xlsx eller CSV.")]
-            )
-        if extension == ".xlsx":
-            raise PopulationError([_("Filen är ingen giltig XLSX-fil.")])
-        return FileFormat.CSV
 
     def __iter__(self) -> Iterator[PopulationRow]:
         for row_number, item_id, cells, amount in self.raw_rows():
@@ -206,11 +148,7 @@ class PopulationReader:
 
         Turn the few it keeps into `PopulationRow`s with `kept_values(cells)`.
         """
-        self._file.seek(0)
-        if self.file_format is FileFormat.XLSX:
-            raw_rows = _xlsx_rows(self._file)
-        else:
-            raw_rows = _csv_rows(self._file)
+        raw_rows = self.sheet.rows(raw=True)
         pass_ = _Pass(self)
         try:
             yield from pass_.run(raw_rows)
@@ -238,14 +176,11 @@ class PopulationReader:
 
         Hashes can collide, so only ids that really repeat are reported.
         """
-        self._file.seek(0)
-        raw_rows = (
-            _xlsx_rows(self._file) if self.file_format is FileFormat.XLSX else _csv_rows(self._file)
-        )
+        raw_rows = self.sheet.rows(raw=True)
         rows_by_id: dict[str, list[int]] = {}
-        header = next(raw_rows, None) or []
+        header = next(raw_rows, (1, [], ()))[1]
         id_index = _Pass.find_column(header, self.id_column_name) if self.id_column_name else 0
-        for row_number, cells in raw_rows:
+        for row_number, cells, _refusals in raw_rows:
             item_id = cell_text(cells[id_index]) if id_index < len(cells) else ""
             if item_id in candidates:
                 rows_by_id.setdefault(item_id, []).append(row_number)
@@ -342,11 +277,13 @@ class _Pass:
             raise PopulationError(self.problems)
 
     def run(
-        self, raw_rows: Iterator[tuple[int, list[object]]]
+        self, raw_rows: Iterator[Row]
     ) -> Iterator[tuple[int, str, list[object], Decimal | None]]:
         first = next(raw_rows, None)
         if first is None:
             raise PopulationError([_("Filen är tom: populationen innehåller inga poster.")])
+        if first[2]:
+            raise PopulationError(cell_problems(1, first[2]))
         self.read_header(first[1])
         width, id_index, amount_index = len(self.header), self.id_index, self.amount_index
         max_rows, max_id_length = self.reader.max_rows, MAX_ID_LENGTH
@@ -356,7 +293,13 @@ class _Pass:
         remember = seen.add
         problems = self.problems
         row_count = 0
-        for row_number, cells in raw_rows:
+        for row_number, cells, refusals in raw_rows:
+            if not cells:
+                continue  # a blank row
+            if refusals:
+                for problem in cell_problems(row_number, refusals):
+                    self.problem(problem)
+                continue
             if len(cells) != width:
                 if len(cells) > width:
                     if any(cell_text(cell) for cell in cells[width:]):
@@ -480,83 +423,6 @@ def _amount(value: object) -> Decimal | None:
     if isinstance(value, float) and math.isfinite(value):
         return Decimal(repr(value))
     raise ValueError(value)
-
-
-# --- formats --------------------------------------------------------------------------------------
-
-
-def _csv_rows(file: BinaryIO) -> Iterator[tuple[int, list[object]]]:
-    """Rows of a UTF-8 CSV (BOM or not), with ; or , as the separator, numbered from 1."""
-    text = io.TextIOWrapper(file, encoding="utf-8-sig", newline="")
-    try:
-        first_line = text.readline()
-        delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-        text.seek(0)
-        rows = csv.reader(text, delimiter=delimiter)
-        yield from enumerate(rows, start=1)
-    except UnicodeDecodeError as error:
-        raise PopulationError(
-            [
-                _(
-                    "Filen är inte kodad som UTF-8. Spara den i Excel som ”CSV UTF-8 "
-                    "(kommaavgränsad)” och försök igen."
-                )
-            ]
-        ) from error
-    except csv.Error as error:
-        raise PopulationError(
-            [_("Filen kan inte läsas som CSV: %(reason)s.", reason=str(error))]
-        ) from error
-    finally:
-        if not file.closed:
-            text.detach()  # leave the caller's file open
-
-
-def _xlsx_rows(file: BinaryIO) -> Iterator[tuple[int, list[object]]]:
-    """Rows of the first sheet, numbered as in Excel; any formula cell is refused."""
-    try:
-        # data_only=False so formula cells keep their formula (data type "f") and can be refused.
-        workbook = load_workbook(file, read_only=True, data_only=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise PopulationError([_("Filen är ingen giltig XLSX-fil.")]) from error
-    try:
-        sheet = workbook.worksheets[0]
-        # Some programs write a wrong size in the sheet; trusting it would drop rows silently.
-        sheet.reset_dimensions()
-        for row_number, row in enumerate(sheet.iter_rows(), start=1):
-            cells: list[object] = []
-            for column, cell in enumerate(row, start=1):
-                if cell.data_type == "f":
-                    raise PopulationError(
-                        [
-                            _(
-                                "Rad %(row)s, kolumn %(column)s: cellen innehåller en formel. "
-                                "Klistra in värden i stället för formler och försök igen.",
-                                row=row_number,
-                                column=get_column_letter(column),
-                            )
-                        ]
-                    )
-                cells.append(cell.value)
-            yield row_number, cells
-    finally:
-        workbook.close()
-
-
-def _seekable(source: PopulationSource) -> BinaryIO:
-    if isinstance(source, bytes | bytearray):
-        return io.BytesIO(source)
-    if isinstance(source, str | os.PathLike):
-        return open(source, "rb")
-    if source.seekable():
-        return source
-    spooled = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
-    shutil.copyfileobj(source, spooled)
-    return spooled
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.0f}"
 
 
 def inspect_population(

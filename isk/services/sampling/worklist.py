@@ -1,29 +1,37 @@
 """The drawn stickprov as an XLSX worklist for the controller, and reading the filled-in file back.
 
-Every text cell that Excel could take for a formula (starting with = + - @, or a tab or carriage
-return) is written as a string with a quote prefix, so opening the file never evaluates it.
+Every text cell is written through the spreadsheet gate (`spreadsheets.set_text_cell`): text that
+Excel could take for a formula gets a quote prefix, so opening the file never evaluates it. The
+filled-in file is read back through the gate too, with its checks on size, zip and sheet size.
 """
 
 from __future__ import annotations
 
 import io
-import os
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING, BinaryIO, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from flask_babel import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..errors import ProblemsError
-from .draw import DrawResult, Selection, amount_text
-from .population import cell_text
-from .stats import format_percent
+from ..spreadsheets import (
+    Limits,
+    Row,
+    SheetFormat,
+    Source,
+    Spreadsheet,
+    cell_problems,
+    set_text_cell,
+)
+from .draw import MAX_FULL_REVIEW, DrawResult, Selection, amount_text
+from .stats import MAX_SAMPLE_SIZE, format_percent
 
 if TYPE_CHECKING:
     from openpyxl.cell.cell import Cell
@@ -32,7 +40,6 @@ if TYPE_CHECKING:
 MAX_RESULTS_FILE_BYTES = 10 * 1024 * 1024
 MAX_COMMENT_LENGTH = 2000
 MAX_PROBLEMS = 20
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 # Headers are matched both in Swedish and in the user's language (see the functions below).
 RESULT_HEADER = "Resultat (OK/Avvikelse)"
 COMMENT_HEADER = "Kommentar"
@@ -165,12 +172,7 @@ def write_sample_xlsx(
 
 def _write(sheet: Worksheet, row: int, column: int, value: str) -> Cell:
     """Write text so Excel shows it as text and never evaluates it."""
-    cell = sheet.cell(row=row, column=column)
-    cell.value = value
-    cell.data_type = "s"
-    if value.startswith(FORMULA_TRIGGERS):
-        cell.quotePrefix = True
-    return cell
+    return set_text_cell(sheet.cell(row=row, column=column), value)
 
 
 def about_draw(result: DrawResult, filename: str = "") -> list[tuple[str, str]]:
@@ -218,7 +220,7 @@ def export_draw(result: DrawResult, filename: str = "") -> bytes:
 
 
 def read_results_xlsx(
-    source: bytes | BinaryIO | str | os.PathLike[str],
+    source: Source,
     sample_item_ids: Collection[str],
     *,
     max_bytes: int = MAX_RESULTS_FILE_BYTES,
@@ -228,39 +230,29 @@ def read_results_xlsx(
     Rows without a result are left out (not yet checked). Items outside the sample, unknown
     results, repeated items and formulas are refused, all or nothing.
     """
-    data = _read_bytes(source, max_bytes)
-    try:
-        workbook = load_workbook(io.BytesIO(data), data_only=False)
-    except Exception as error:  # a damaged or non-XLSX file, in whichever way openpyxl finds it
-        raise ResultsError([_("Filen är ingen giltig XLSX-fil.")]) from error
-    titles = {_("Stickprov").lower(), "stickprov"}
-    sheet = next(
-        (ws for ws in workbook.worksheets if ws.title.lower() in titles), workbook.worksheets[0]
-    )
-    header = [cell_text(cell.value).lower() for cell in next(sheet.iter_rows(max_row=1), ())]
+    # A worklist has a row per drawn item, and never more items than a draw can give.
+    limits = Limits(max_bytes=max_bytes, max_rows=MAX_SAMPLE_SIZE + MAX_FULL_REVIEW)
+    with Spreadsheet(source, "", limits=limits, error=ResultsError,
+                     formats=(SheetFormat.XLSX,)) as worklist:
+        rows = worklist.rows(sheet_titles=(_("Stickprov"), "stickprov"))
+        return _read_results(rows, set(sample_item_ids))
+
+
+def _read_results(rows: Iterator[Row], wanted: set[str]) -> list[ItemResult]:
+    _number, first, _refusals = next(rows, (1, [], ()))
+    header = [cell.lower() for cell in first]
     result_index = _header_index(header, RESULT_HEADER, result_header())
     comment_index = _header_index(header, COMMENT_HEADER, comment_header())
-    wanted = set(sample_item_ids)
     seen: dict[str, int] = {}
     results: list[ItemResult] = []
     problems: list[str] = []
-    for row_number, row in enumerate(sheet.iter_rows(min_row=2), start=2):
+    for row_number, values, refusals in rows:
         if len(problems) >= MAX_PROBLEMS:
             problems.append(_("Fler fel finns; rätta dessa först och läs in filen igen."))
             break
-        cells = list(row)
-        formulas = [cell for cell in cells if cell.data_type == "f"]
-        if formulas:
-            problems.append(
-                _(
-                    "Rad %(row)s, kolumn %(column)s: cellen innehåller en formel; skriv värdet i "
-                    "stället.",
-                    row=row_number,
-                    column=get_column_letter(formulas[0].column),
-                )
-            )
+        if refusals:
+            problems.extend(cell_problems(row_number, refusals))
             continue
-        values = [cell_text(cell.value) for cell in cells]
         if not any(values):
             continue
         item_id = values[0] if values else ""
@@ -323,7 +315,6 @@ def read_results_xlsx(
             )
             continue
         results.append(ItemResult(item_id, outcome, comment, row_number))
-    workbook.close()
     if problems:
         raise ResultsError(problems)
     return results
@@ -346,20 +337,3 @@ def _outcome(text: str) -> Outcome | None:
     if word in DEVIATION_WORDS or word == _("Avvikelse").lower():
         return Outcome.DEVIATION
     return None
-
-
-def _read_bytes(source: bytes | BinaryIO | str | os.PathLike[str], max_bytes: int) -> bytes:
-    if isinstance(source, bytes):
-        data = source
-    elif isinstance(source, str | os.PathLike):
-        with open(source, "rb") as handle:
-            data = handle.read(max_bytes + 1)
-    else:
-        data = source.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise ResultsError(
-            [_("Filen är för stor: högst %(max)s MB tas emot.", max=max_bytes // (1024 * 1024))]
-        )
-    if not data:
-        raise ResultsError([_("Filen är tom.")])
-    return data

@@ -278,7 +278,7 @@ def _controls(user: User, matcher: _Matcher, limit: int, offset: int) -> Group:
 
 def _results(user: User, matcher: _Matcher, limit: int, offset: int) -> Group:
     statement = (
-        select(ControlResult.id, ControlResult.performed_on, Control.id.label("control_id"),
+        select(ControlResult.id, ControlResult.performed_text, Control.id.label("control_id"),
                Control.description, Plan.id.label("plan_id"), Plan.year,
                OrgUnit.name.label("unit"))
         .join(ControlResult.control).join(Control.plan).join(Plan.org_unit)
@@ -288,14 +288,15 @@ def _results(user: User, matcher: _Matcher, limit: int, offset: int) -> Group:
     statement, snippet, rank = matcher.apply(statement, documents.CONTROL_RESULT,
                                              ControlResult.id)
     rows = db.session.execute(
-        _page(statement.add_columns(snippet.label("snippet")), rank,
-              ControlResult.performed_on.desc(), limit=limit, offset=offset)
+        _page(statement.add_columns(snippet.label("snippet")), rank, Plan.year.desc(),
+              ControlResult.performed_end.desc(), ControlResult.id.desc(),
+              limit=limit, offset=offset)
     ).all()
     group = Group(Kind.RESULT, total=rows[0].total if rows else 0)
     for row in rows:
         url = url_for("controls.show", plan_id=row.plan_id, control_id=row.control_id,
                       _anchor=f"result-{row.id}")
-        title = _("Kontrollutfall %(date)s – %(control)s", date=row.performed_on.isoformat(),
+        title = _("Kontrollutfall %(when)s – %(control)s", when=row.performed_text,
                   control=shorten(row.description, 70))
         group.hits.append(Hit(title, url, highlighted(row.snippet),
                               _plan_title(row.year, row.unit)))

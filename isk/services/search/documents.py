@@ -39,9 +39,10 @@ class Document:
 
 RISK = Document("risk", "risk", joined("text", "source"))
 ACTION = Document("action", "action", joined("text", "responsible"))
-CONTROL = Document("control", "control", joined("description", "population_description"))
+CONTROL = Document("control", "control",
+                   joined("description", "method_text", "population_description"))
 CONTROL_RESULT = Document("control_result", "control_result",
-                          joined("performed_text", "comment"))
+                          joined("performed_text", "result_text", "remediation"))
 SAM_ANSWER = Document("sam_answer", "sam_answer", joined("comment"))
 SAM_RETURN = Document("sam_return", "sam_return", joined("task", "reason", "response"))
 SAM_FOLLOW_UP = Document("sam_follow_up", "sam_follow_up", joined("sent_back_comment"))
