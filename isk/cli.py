@@ -360,8 +360,10 @@ def import_managers(path: str) -> None:
 
 @isk_group.command("sample-size")
 @click.option("--risk", required=True, help="Risk för överförlitan: 5 % eller 10 %.")
-@click.option("--tolerable", required=True, help="Tolerabel avvikelsefrekvens: 5 %, 5 eller 0,05.")
-@click.option("--expected", required=True, help="Förväntad avvikelsefrekvens: 1 %, 1 eller 0,01.")
+@click.option("--tolerable", required=True,
+              help="Tolerabel avvikelsefrekvens i procent: 5 eller 5 % (0,5 är en halv procent).")
+@click.option("--expected", required=True,
+              help="Förväntad avvikelsefrekvens i procent: 1 eller 1 % (0,5 är en halv procent).")
 def sample_size_command(risk: str, tolerable: str, expected: str) -> None:
     """Beräkna stickprovets storlek för test av kontroller (som AICPA:s tabeller)."""
     from .services.sampling import stats
@@ -378,7 +380,8 @@ def sample_size_command(risk: str, tolerable: str, expected: str) -> None:
 @click.option("--risk", required=True, help="Risk för överförlitan: 5 % eller 10 %.")
 @click.option("--size", required=True, type=int, help="Antal granskade poster.")
 @click.option("--deviations", required=True, type=int, help="Antal funna avvikelser.")
-@click.option("--tolerable", help="Tolerabel avvikelsefrekvens, för slutsatsen: 5 %, 5 eller 0,05.")
+@click.option("--tolerable",
+              help="Tolerabel avvikelsefrekvens i procent, för slutsatsen: 5 eller 5 %.")
 def evaluate_sample_command(risk: str, size: int, deviations: int, tolerable: str | None) -> None:
     """Utvärdera ett stickprov: avvikelsefrekvens, övre avvikelsegräns och slutsats."""
     from .services.sampling import stats

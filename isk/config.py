@@ -108,6 +108,9 @@ class BaseConfig:
     MIN_PASSWORD_LENGTH = 12
     SESSION_IDLE_MINUTES = 60
     SESSION_COOKIE_SECURE = False  # ISK_SECURE_COOKIES=1 behind HTTPS
+    # One-time links to set a password: in an invitation, and sent again by an admin.
+    INVITATION_VALID_HOURS = 7 * 24
+    PASSWORD_LINK_VALID_HOURS = 24
     LOGIN_MAX_FAILURES = 10
     LOGIN_LOCK_MINUTES = 15
     # Throttling before any password is checked: per client address (password spraying) and

@@ -12,10 +12,23 @@ import enum
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, request
+from flask import Flask, abort, current_app, g, has_request_context, request
 from flask_login import current_user
+from sqlalchemy import ColumnElement, false, or_, select, true, union
 
-from .models import OrgUnit, Plan, Role, SamFollowUp, SamRound, User
+from .extensions import db
+from .models import (
+    Control,
+    OrgUnit,
+    OrgUnitKind,
+    Plan,
+    ProcessArea,
+    Risk,
+    Role,
+    SamFollowUp,
+    SamRound,
+    User,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -114,7 +127,45 @@ def can(user: User | Any, permission: Permission, obj: Plan | OrgUnit | None = N
     if isinstance(obj, Plan) and permission is Permission.VIEW_PLAN and obj.is_region_plan:
         return True  # the region's shared content is part of every plan: anyone may read it
     unit = obj.org_unit if isinstance(obj, Plan) else obj
-    return in_scope(user, unit)
+    if in_scope(user, unit):
+        return True
+    return (isinstance(obj, Plan) and permission is Permission.VIEW_PLAN
+            and obj.id in owned_plan_ids(user))
+
+
+def _owned_plans(user: User) -> Any:
+    """The plans in which the user owns a live risk or is responsible for a live control."""
+    return union(
+        select(ProcessArea.plan_id).join(Risk, Risk.process_area_id == ProcessArea.id)
+        .where(Risk.owner_id == user.id, Risk.archived_at.is_(None)),
+        select(Control.plan_id).where(Control.responsible_id == user.id,
+                                      Control.archived_at.is_(None)),
+    )
+
+
+def owned_plan_ids(user: User) -> frozenset[int]:
+    """Plans outside the user's scope that they may still read: a chef of an område who owns
+    a risk, or is responsible for a control, in the nämnd's plan sees what they own.
+
+    Asked only when the scope says no; remembered for the request.
+    """
+    cache = g.setdefault("isk_owned_plans", {}) if has_request_context() else {}
+    if user.id not in cache:
+        cache[user.id] = frozenset(db.session.scalars(_owned_plans(user)))
+    return cache[user.id]
+
+
+def readable_plans(user: User | Any) -> ColumnElement[bool]:
+    """`can(user, VIEW_PLAN, plan)` as SQL, for a query that joins Plan and its OrgUnit."""
+    if not has_permission(user, Permission.VIEW_PLAN):
+        return false()
+    if user.is_region_wide:
+        return true()
+    readable = [OrgUnit.kind == OrgUnitKind.REGION,
+                Plan.id.in_(select(_owned_plans(user).subquery().c[0]))]
+    if user.org_unit is not None:
+        readable.append(OrgUnit.path.startswith(user.org_unit.path))
+    return or_(*readable)
 
 
 def who_may(permission: Permission, plan: Plan) -> list[User]:
@@ -169,6 +220,21 @@ def may_view_follow_up(user: User | Any, follow_up: SamFollowUp) -> bool:
     return has_permission(user, Permission.VIEW_SAM_OVERVIEW) and in_scope(
         user, follow_up.org_unit
     )
+
+
+def readable_follow_ups(user: User | Any) -> ColumnElement[bool]:
+    """`may_view_follow_up` as SQL, for a query that joins SamFollowUp and its OrgUnit."""
+    if not getattr(user, "is_authenticated", False):
+        return false()
+    readable: list[ColumnElement[bool]] = [SamFollowUp.manager_id == user.id]
+    if has_permission(user, Permission.RESPOND_SAM):
+        readable.append(SamFollowUp.delegating_manager_id == user.id)
+    if has_permission(user, Permission.VIEW_SAM_OVERVIEW):
+        if user.is_region_wide:
+            return true()
+        if user.org_unit is not None:
+            readable.append(OrgUnit.path.startswith(user.org_unit.path))
+    return or_(*readable)
 
 
 def may_answer_follow_up(user: User | Any, follow_up: SamFollowUp) -> bool:

@@ -28,6 +28,13 @@ def get_metadata():
     return target_db.metadata
 
 
+def include_name(name, type_, parent_names):
+    """Leave out search's full-text tables and indexes, which live outside the models."""
+    from isk.services.search.schema import include_name as search_include_name
+
+    return search_include_name(name, type_, parent_names)
+
+
 def render_item(type_, obj, autogen_context):
     """Render ISK's column types as plain SQLAlchemy types, so revisions never import app code."""
     if type_ == "type" and type(obj).__name__ == "UTCDateTime":
@@ -42,6 +49,7 @@ def run_migrations_offline():
         target_metadata=get_metadata(),
         literal_binds=True,
         render_item=render_item,
+        include_name=include_name,
         render_as_batch=True,
     )
     with context.begin_transaction():
@@ -77,6 +85,7 @@ def run_migrations_online():
                 connection=connection,
                 target_metadata=get_metadata(),
                 render_item=render_item,
+                include_name=include_name,
                 **conf_args,
             )
             with context.begin_transaction():

@@ -166,5 +166,6 @@ def test_the_plan_page_loads_in_a_fixed_number_of_queries(runner, auth, client, 
         counts.append(len(statements))
 
     # Fixed: with or without a region plan of the year to merge in (the 2027 draft has none),
-    # whatever the plan's size; test_plan_page checks 5 against 500 risks.
-    assert max(counts) <= 12, counts
+    # with or without risk owners to load, whatever the plan's size; test_plan_page checks 5
+    # against 500 risks.
+    assert max(counts) <= 13, counts

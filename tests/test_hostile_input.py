@@ -102,7 +102,10 @@ def _build_world(files: Path) -> World:
     ids: dict[str, Any] = {}
     users = sam_org.users
     _plan_with_everything(sam_org.units["SN"], users["controller"], "", ids)
-    _plan_with_everything(sam_org.units["HSN"], users["controller"], "hsn_", ids)
+    # HSN's controls have HSN's own controller: SN's controller owns nothing there, so the
+    # plan is out of reach for them (owning a control would let them read it).
+    hsn_controller = make_user("kontroll.hsn@example.org", Role.CONTROLLER, sam_org.units["HSN"])
+    _plan_with_everything(sam_org.units["HSN"], hsn_controller, "hsn_", ids)
     sam_round = sam_org.start()
     hugo_round = sam_org.start("HSN")
     follow_up = next(f for f in sam_round.follow_ups if f.manager_id == users["maria"].id)

@@ -8,12 +8,14 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
 from isk.extensions import db
+from isk.services.search.schema import include_name
 
 
 def schema_differences() -> list:
     with db.engine.connect() as connection:
         context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "render_as_batch": True}
+            connection,
+            opts={"compare_type": True, "render_as_batch": True, "include_name": include_name},
         )
         return compare_metadata(context, db.metadata)
 

@@ -222,3 +222,34 @@ def test_only_those_who_read_the_audit_log_export_and_check_it(
 
     assert [r.status_code for r in exports] == ([200, 200] if allowed else [403, 403])
     assert check.status_code == (302 if allowed else 403)
+
+
+def test_the_sql_form_of_reading_a_plan_agrees_with_can(two_namnder, make_user):
+    """Search and the start page filter plans in SQL (`readable_plans`); the pages ask `can`."""
+    from isk.models import Criterion, OrgUnit, Plan
+    from isk.permissions import readable_plans
+
+    region_plan = plans.create_plan(two_namnder["SN"].parent, 2026)
+    owner = make_user("olle@example.org", Role.MANAGER, two_namnder["HSN"])
+    area = plans.add_process_area(two_namnder["plan_sn"], "Ekonomi")
+    risk = plans.add_risk(area, plans.RiskContent("Risken att fakturor försvinner.",
+                                                  {Criterion.C}))
+    risk.owner = owner
+    db.session.commit()
+    users = [
+        owner,
+        make_user("lasare@example.org", Role.READER, two_namnder["SN"]),
+        make_user("chef@example.org", Role.MANAGER, two_namnder["MT"]),
+        make_user("revisor@example.org", Role.AUDITOR),
+    ]
+    every_plan = db.session.scalars(db.select(Plan)).all()
+    assert region_plan in every_plan
+
+    for user in users:
+        by_sql = set(db.session.scalars(
+            db.select(Plan.id).join(Plan.org_unit).where(readable_plans(user))))
+        by_can = {plan.id for plan in every_plan if can(user, Permission.VIEW_PLAN, plan)}
+        assert by_sql == by_can, user.email
+    assert two_namnder["plan_sn"].id in {
+        plan.id for plan in every_plan if can(owner, Permission.VIEW_PLAN, plan)}
+    assert OrgUnit  # the query joins it

@@ -86,13 +86,38 @@ def test_delvis_or_nej_needs_a_comment_and_every_point_an_answer(sam_org, sam_ro
     unanswered = client.post(url(follow_up, "svar"), data=missing)
 
     assert no_comment.status_code == 400
-    assert "Fråga 3: beskriv i kommentaren vad som saknas när svaret är nej." in (
+    assert "Kommentar till fråga 3: Beskriv vad som saknas när svaret är nej." in (
         no_comment.get_data(as_text=True)
     )
     assert unanswered.status_code == 400
-    assert "Välj ja, delvis eller nej på fråga 1." in unanswered.get_data(as_text=True)
+    assert "Fråga 1: Svara ja, delvis eller nej." in unanswered.get_data(as_text=True)
     assert db.session.scalar(select(func.count(SamAnswer.id))) == 0
     assert reload(follow_up).status is FollowUpStatus.NOT_STARTED
+
+
+def test_every_missing_answer_and_comment_is_shown_at_once_by_its_number(
+    sam_org, sam_round, client, auth
+):
+    elin = sam_org.users["elin"]
+    follow_up = follow_up_of(sam_round, elin)
+    questions = follow_up.round.live_questions
+    auth.login_via_session(elin)
+    data = answer_data(follow_up, csrf(client, url(follow_up)), q2="partly", q5="no")
+    del data[f"q{questions[0].id}"]
+    data[f"q{questions[3].id}"] = "kanske"  # not one of ja, delvis, nej
+
+    response = client.post(url(follow_up, "svar"), data=data)
+
+    text = response.get_data(as_text=True)
+    assert response.status_code == 400
+    for problem in ("Fråga 1: Svara ja, delvis eller nej.",
+                    "Kommentar till fråga 2: Beskriv vad som saknas när svaret är delvis.",
+                    "Fråga 4: Svara ja, delvis eller nej.",
+                    "Kommentar till fråga 5: Beskriv vad som saknas när svaret är nej."):
+        assert problem in text
+    assert questions[0].text not in text.split('class="error-summary"')[1].split("</div>")[0]
+    assert f'href="#q{questions[1].id}_comment"' in text
+    assert db.session.scalar(select(func.count(SamAnswer.id))) == 0
 
 
 def test_acknowledging_before_answering_is_refused(sam_org, sam_round, client, auth):
@@ -362,3 +387,76 @@ def test_hr_confirms_when_the_delegating_manager_has_left(sam_org, sam_round):
     db.session.commit()
 
     assert may_confirm_follow_up(hr, reload(follow_up))
+
+
+def _returned_and_acknowledged(sam_org, sam_round):
+    elin = sam_org.users["elin"]
+    follow_up = follow_up_of(sam_round, elin)
+    answer_all(follow_up)
+    returned = sam.add_return(follow_up, "Brandskydd i verkstaden", "Ingen budget.", by=elin)
+    sam.acknowledge(follow_up, by=elin)
+    db.session.commit()
+    return follow_up, returned
+
+
+def test_the_delegating_manager_answers_a_returned_task_before_the_avstamning(
+    sam_org, sam_round, client, auth
+):
+    follow_up, returned = _returned_and_acknowledged(sam_org, sam_round)
+    auth.login_via_session(sam_org.users["maria"])
+    page = client.get(url(follow_up))
+    assert "Svara först på den returnerade uppgiften" in page.get_data(as_text=True)
+
+    too_early = client.post(url(follow_up, "avstam"), data={
+        "csrf_token": csrf(client, url(follow_up)), "version": reload(follow_up).version_id})
+    assert too_early.status_code == 400
+    assert "Svara först på den returnerade uppgiften (”Brandskydd i verkstaden”)" in (
+        too_early.get_data(as_text=True))
+
+    empty = client.post(url(follow_up, f"returneringar/{returned.id}/svar"), data={
+        f"r{returned.id}-csrf_token": csrf(client, url(follow_up)),
+        f"r{returned.id}-version": reload(follow_up).version_id, f"r{returned.id}-response": " "})
+    assert empty.status_code == 400
+    assert "Skriv hur uppgiften hanteras nu." in empty.get_data(as_text=True)
+
+    answered = client.post(url(follow_up, f"returneringar/{returned.id}/svar"), data={
+        f"r{returned.id}-csrf_token": csrf(client, url(follow_up)),
+        f"r{returned.id}-version": reload(follow_up).version_id,
+        f"r{returned.id}-response": "Fastighetsenheten tar över brandskyddet från maj."})
+    assert answered.status_code == 302
+    confirmed = client.post(url(follow_up, "avstam"), data={
+        "csrf_token": csrf(client, url(follow_up)), "version": reload(follow_up).version_id})
+    assert confirmed.status_code == 302
+
+    follow_up = reload(follow_up)
+    assert follow_up.status is FollowUpStatus.CONFIRMED
+    [answer] = follow_up.live_returns
+    assert answer.response == "Fastighetsenheten tar över brandskyddet från maj."
+    assert answer.responded_by_id == sam_org.users["maria"].id
+    text = client.get(url(follow_up)).get_data(as_text=True)
+    assert "Svar från Maria Områdeschef" in text
+    events = db.session.scalars(select(AuditEntry.event).where(
+        AuditEntry.object_type == "SamFollowUp")).all()
+    assert events[-2:] == ["sam_return_answered", "sam_follow_up_confirmed"]
+
+
+def test_only_the_delegating_manager_answers_a_returned_task(sam_org, sam_round, client, auth):
+    follow_up, returned = _returned_and_acknowledged(sam_org, sam_round)
+    path = url(follow_up, f"returneringar/{returned.id}/svar")
+    for who in ("elin", "fredrik"):
+        auth.login_via_session(sam_org.users[who])
+        response = client.post(path, data={
+            f"r{returned.id}-csrf_token": csrf(client, "/sam/"),
+            f"r{returned.id}-version": reload(follow_up).version_id,
+            f"r{returned.id}-response": "Jag tar den själv."})
+        assert response.status_code == 403, who
+    assert reload(follow_up).live_returns[0].response is None
+
+
+def test_a_returned_task_is_answered_only_once_the_chef_has_kvitterat(sam_org, sam_round):
+    elin = sam_org.users["elin"]
+    follow_up = follow_up_of(sam_round, elin)
+    returned = sam.add_return(follow_up, "Rehabilitering", "Saknar HR-stöd.", by=elin)
+
+    with pytest.raises(ConflictError, match="när chefen har kvitterat"):
+        sam.answer_return(follow_up, returned, "HR stödjer.", by=sam_org.users["maria"])

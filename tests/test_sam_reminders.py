@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
-from email import message_from_bytes, policy
-from email.message import EmailMessage
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -17,39 +13,11 @@ from isk.extensions import db
 from isk.models import AuditEntry, ReminderKind, SamReminder
 from isk.services import clock, mail, sam
 
+from .mail_helpers import Mailbox, free_port
 from .sam_factories import answer_all, follow_up_of
 
 SENDER = "isk@region.example"
 BASE_URL = "https://isk.region.example"
-
-
-class Mailbox:
-    """An aiosmtpd handler that keeps what it receives and can refuse chosen recipients."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self.envelopes: list[list[str]] = []
-        self.refuse: set[str] = set()
-
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options):
-        if address in self.refuse:
-            return "550 5.1.1 Mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.envelopes.append(list(envelope.rcpt_tos))
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 Message accepted for delivery"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.messages if m["To"] == address]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

@@ -7,9 +7,11 @@ import pytest
 
 @pytest.mark.parametrize(
     ("risk", "tolerable", "expected"),
-    [("0.05", "0.05", "0.01"), ("5", "5", "1"), ("5 %", "5 %", "1 %"), ("5%", "0,05", "1")],
+    [("5,0", "5.0", "1,0"), ("5", "5", "1"), ("5 %", "5 %", "1 %"), ("5%", "5", "1")],
 )
-def test_sample_size_accepts_rates_as_fractions_or_percentages(runner, risk, tolerable, expected):
+def test_sample_size_reads_rates_as_percentages_with_or_without_the_sign(
+    runner, risk, tolerable, expected
+):
     result = runner.invoke(
         args=[
             "isk",
@@ -25,6 +27,24 @@ def test_sample_size_accepts_rates_as_fractions_or_percentages(runner, risk, tol
 
     assert result.exit_code == 0, result.output
     assert result.output == "Urvalsstorlek: 93 poster. Tolererade avvikelser: 1.\n"
+
+
+def test_a_rate_below_one_is_a_percentage_as_on_the_calculator(runner, client, auth, make_unit,
+                                                               make_user):
+    """"0,5" is half a percent on the command line and on the calculator page alike."""
+    from isk.models import Role
+
+    make_user("kim@example.org", Role.CONTROLLER, make_unit("Servicenämnden"))
+    auth.login("kim@example.org")
+    cli = runner.invoke(args=["isk", "sample-size", "--risk", "10", "--tolerable", "3",
+                              "--expected", "0,5"])
+    page = client.get("/stickprovsstorlek?size_method=statistical&risk=10&tolerable=3"
+                      "&expected=0%2C5").get_data(as_text=True)
+
+    assert cli.exit_code == 0, cli.output
+    sentence = cli.output.strip()
+    assert sentence.startswith("Urvalsstorlek: ")
+    assert sentence in page.replace("\xa0", " ")
 
 
 def test_sample_size_refuses_an_impractically_large_sample(runner):
@@ -57,7 +77,7 @@ def test_evaluate_sample_prints_rate_upper_limit_and_conclusion(runner):
             "isk",
             "evaluate-sample",
             "--risk",
-            "0.05",
+            "5",
             "--size",
             "100",
             "--deviations",

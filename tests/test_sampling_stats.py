@@ -203,16 +203,34 @@ def test_rates_are_exact_so_n_times_rate_is_never_rounded_the_wrong_way():
         ("5 %", Fraction(1, 20)),
         ("5%", Fraction(1, 20)),
         ("5", Fraction(1, 20)),
-        ("0.05", Fraction(1, 20)),
-        ("0,05", Fraction(1, 20)),
         ("2,5 %", Fraction(1, 40)),
+        ("2.5", Fraction(1, 40)),
         ("1", Fraction(1, 100)),
         ("0", Fraction(0)),
         ("0,25 %", Fraction(1, 400)),
+        # What is typed is a percentage, also below 1: "0,5" is half a percent, not 50 %.
+        ("0,5", Fraction(1, 200)),
+        ("0,5 %", Fraction(1, 200)),
+        ("0.05", Fraction(1, 2000)),
+        ("100", Fraction(1)),
     ],
 )
 def test_rates_can_be_written_as_people_write_them(text, rate):
     assert stats.parse_rate(text) == rate
+
+
+@pytest.mark.parametrize("text", ["fem", "5,5,5", "-1", "101", "150 %", "", "%"])
+def test_a_rate_that_is_no_percentage_is_refused_in_swedish(text):
+    with pytest.raises(SamplingError, match=r"ingen andel|mer än 100"):
+        stats.parse_rate(text)
+
+
+def test_a_single_deviation_is_written_in_the_singular():
+    one = stats.evaluate(Fraction(1, 20), 59, 1, Fraction(1, 20))
+    two = stats.evaluate(Fraction(1, 20), 59, 2, Fraction(1, 20))
+
+    assert "med 1 avvikelse av 59 poster" in one.conclusion
+    assert "med 2 avvikelser av 59 poster" in two.conclusion
 
 
 def test_a_size_chosen_by_judgement_needs_a_reason():

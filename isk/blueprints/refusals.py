@@ -17,7 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from ..extensions import db
-from ..services.errors import ConflictError, DomainError
+from ..services.errors import ConflictError, DomainError, FieldProblems
 
 View = Response | str | tuple[str, int]
 REFUSALS = (DomainError, StaleDataError)
@@ -31,6 +31,10 @@ def show_refusal(form: FlaskForm | None, error: DomainError | StaleDataError) ->
     if isinstance(error, ConflictError):
         flash(str(error), "error")
         return error.status
+    if isinstance(error, FieldProblems) and form is not None:
+        for name, message in error.errors:
+            _place(form, name, message)
+        return error.status
     field = form._fields.get(error.field or "") if form is not None else None
     if field is not None:
         field.errors = [*field.errors, *error.problems]
@@ -40,6 +44,14 @@ def show_refusal(form: FlaskForm | None, error: DomainError | StaleDataError) ->
         for problem in error.problems:
             flash(problem, "error")
     return error.status
+
+
+def _place(form: FlaskForm, name: str | None, message: str) -> None:
+    field = form._fields.get(name or "")
+    if field is not None:
+        field.errors = [*field.errors, message]
+    else:
+        form.page_errors = [*getattr(form, "page_errors", []), message]
 
 
 def submit(form: FlaskForm, change: Callable[[], tuple[str, str]], template: str,

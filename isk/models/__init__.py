@@ -49,10 +49,11 @@ from .sam import (
     SamRound,
 )
 from .sampling import ItemOutcome, ItemSelection, Sample, SampleItem, SampleSizeMethod
-from .user import REGION_WIDE_ROLES, Role, User
+from .user import NO_PASSWORD, REGION_WIDE_ROLES, PasswordLink, PasswordLinkPurpose, Role, User
 
 __all__ = [
     "GENESIS_HASH",
+    "NO_PASSWORD",
     "REGION_WIDE_ROLES",
     "REQUIREMENTS",
     "Action",
@@ -78,6 +79,8 @@ __all__ = [
     "ManagerUnit",
     "OrgUnit",
     "OrgUnitKind",
+    "PasswordLink",
+    "PasswordLinkPurpose",
     "Plan",
     "PlanRevision",
     "PlanStatus",

@@ -293,6 +293,10 @@ class SamReturn(db.Model):
     __table_args__ = (
         CheckConstraint("length(trim(task)) > 0", name="task_not_blank"),
         CheckConstraint("length(trim(reason)) > 0", name="reason_not_blank"),
+        CheckConstraint(
+            "response IS NULL OR (length(trim(response)) > 0 AND responded_at IS NOT NULL)",
+            name="response_has_text_and_time",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -302,9 +306,14 @@ class SamReturn(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The fördelande chef's answer: how the returned task is handled from now on.
+    response: Mapped[str | None] = mapped_column(Text)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    responded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     follow_up: Mapped[SamFollowUp] = relationship(back_populates="returns")
-    created_by: Mapped[User | None] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    responded_by: Mapped[User | None] = relationship(foreign_keys=[responded_by_id])
 
 
 class SamReminder(db.Model):

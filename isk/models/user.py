@@ -23,6 +23,9 @@ class Role(LabelledEnum):
     HR = "hr", _l("HR")
 
 
+# The password hash of an account that has none yet (invited): no password ever matches it.
+NO_PASSWORD = "!"
+
 # Roles whose scope is the whole region whatever unit they belong to (DOMAIN.md: who uses it).
 REGION_WIDE_ROLES = frozenset({Role.ADMIN, Role.AUDITOR})
 
@@ -61,6 +64,15 @@ class User(UserMixin, db.Model):
         return self.active and self.archived_at is None
 
     @property
+    def has_password(self) -> bool:
+        """False for an invited user who has not yet set a password through the link."""
+        return not self.password_hash.startswith(NO_PASSWORD)
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_until is not None and self.locked_until > utcnow()
+
+    @property
     def is_region_wide(self) -> bool:
         return self.role in REGION_WIDE_ROLES
 
@@ -69,3 +81,36 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role.value}>"
+
+
+class PasswordLinkPurpose(LabelledEnum):
+    INVITATION = "invitation", _l("Inbjudan")
+    RESET = "reset", _l("Lösenordslänk")
+
+
+class PasswordLink(db.Model):
+    """A one-time link to set the password, sent by mail in an invitation or by an admin.
+
+    Only the SHA-256 of the token is kept, so the database never holds a usable link. A link
+    is spent by its first use, ends when it expires, and a newer link for the user (or the
+    password being set) ends the older ones.
+    """
+
+    __tablename__ = "password_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    purpose: Mapped[PasswordLinkPurpose] = mapped_column(
+        str_enum(PasswordLinkPurpose, "password_link_purpose")
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+
+    def is_usable(self, now: datetime) -> bool:
+        return self.used_at is None and self.expires_at > now

@@ -46,6 +46,19 @@ class ProblemsError(DomainError):
         return self._problems
 
 
+class FieldProblems(DomainError):
+    """Refused for several reasons at once, each on the form field it concerns (None: the
+    whole form), so that the user sees every problem in one go."""
+
+    def __init__(self, errors: list[tuple[str | None, str]]):
+        super().__init__("\n".join(message for _field, message in errors))
+        self.errors = list(errors)
+
+    @property
+    def problems(self) -> list[str]:
+        return [message for _field, message in self.errors]
+
+
 def stale_message() -> str:
     return _("Någon annan har ändrat uppgiften sedan du öppnade formuläret. Dina ändringar har "
              "inte sparats. Ladda om sidan och gör om ändringen.")

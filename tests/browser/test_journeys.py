@@ -86,12 +86,13 @@ def test_controller_logs_in_and_reads_the_2026_plan(page: Any, login: Any, scree
     login(CONTROLLER)
 
     assert page.url.endswith("/"), page.url
-    expect(page.get_by_role("heading", level=1)).to_have_text("Internkontrollplaner")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Att göra")
+    expect(page.get_by_role("heading", level=2, name="Internkontrollplaner")).to_be_visible()
     expect(page.get_by_role("status").filter(has_text="Välkommen")).to_have_text(
         "Välkommen, Kim Internkontrollant."
     )
-    main = page.get_by_role("main")
-    plan_links = main.get_by_role("link", name=re.compile("^Internkontrollplan"))
+    plans_table = page.get_by_role("table", name="Internkontrollplaner som du har tillgång till")
+    plan_links = plans_table.get_by_role("link", name=re.compile("^Internkontrollplan"))
     expect(plan_links).to_have_text(PLAN_LINKS)
     screenshot(page, "start")
 
@@ -151,7 +152,7 @@ def test_skip_link_and_login_form_work_with_the_keyboard_only(page: Any) -> None
         page.keyboard.press("Enter")
 
     assert page.url.endswith("/"), page.url
-    expect(page.get_by_role("heading", level=1)).to_have_text("Internkontrollplaner")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Att göra")
     expect(page.get_by_role("button", name="Logga ut")).to_be_visible()
 
 
@@ -285,6 +286,7 @@ def test_english_start_page_is_accessible(page: Any, login: Any, assert_accessib
 
     assert page.url.endswith("/"), page.url
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Internal control plans")
+    expect(page.get_by_role("heading", level=1)).to_have_text("To do")
+    expect(page.get_by_role("heading", level=2, name="Internal control plans")).to_be_visible()
     expect(page.get_by_role("button", name="På svenska")).to_be_visible()
     assert_accessible(page, "the start page in English")

@@ -115,8 +115,16 @@ def test_a_round_from_start_to_avstamning(
     page.get_by_role("region", name="Att göra i SAM").get_by_role(
         "link", name=f"Stäm av uppföljningen av SAM {year} för Elin Enhetschef"
     ).click()
-    expect(page.get_by_text("Brandskydd i verkstaden")).to_be_visible()
+    expect(page.get_by_text("Brandskydd i verkstaden", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Markera som avstämd")).to_have_count(0)
     assert_accessible(page, "a follow-up to stämma av")
+    # The returned task is answered first: how it is handled from now on.
+    page.get_by_label("Hur hanteras uppgiften nu?").fill(
+        "Fastighetsenheten tar över brandskyddet i verkstaden från maj.")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Spara svaret").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "Svaret på den returnerade uppgiften är sparat.")
     with page.expect_navigation():
         page.get_by_role("button", name="Markera som avstämd").click()
     expect(page.get_by_role("status")).to_have_text("Uppföljningen är avstämd.")

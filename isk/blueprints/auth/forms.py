@@ -45,3 +45,25 @@ class ChangePasswordForm(Form):
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField(_l("Byt lösenord"))
+
+
+class SetPasswordForm(Form):
+    """Choose a password through a one-time link (an invitation or a new link)."""
+
+    new_password = PasswordField(
+        _l("Nytt lösenord"),
+        validators=[DataRequired(message=_l("Ange ett nytt lösenord.")), Length(max=1024)],
+        description=_l(
+            "Minst 12 tecken. En fras med flera ord är lätt att minnas och svår att gissa."
+        ),
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm_password = PasswordField(
+        _l("Upprepa lösenordet"),
+        validators=[
+            DataRequired(message=_l("Upprepa lösenordet.")),
+            EqualTo("new_password", message=_l("Lösenorden är inte lika.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField(_l("Spara lösenordet"))

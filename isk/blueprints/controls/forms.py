@@ -159,16 +159,24 @@ class PopulationForm(Form):
     submit = SubmitField(_l("Läs in populationen"))
 
 
+# Rates are typed as percentages, as stats.parse_rate reads them.
+RISK_HINT = _l("Risken att stickprovet får kontrollen att se ut att fungera fast den inte gör "
+               "det. 5 % (95 % konfidens) är det vanliga valet.")
+TOLERABLE_HINT = _l("Högst så stor andel fel kan godtas om kontrollen ändå ska anses fungera. "
+                    "I procent: 5 eller 5 % är fem procent, 0,5 en halv procent.")
+EXPECTED_HINT = _l("Andelen fel du räknar med att hitta, i procent. Ju närmare den tolerabla, "
+                   "desto större urval.")
+
+
 class DrawForm(Form):
     size_method = RadioField(_l("Urvalets storlek"), choices=SIZE_METHODS,
                              default="statistical", validators=[InputRequired()])
-    risk = SelectField(_l("Risk för överförlitan"), choices=RISK_CHOICES, default="5")
+    risk = SelectField(_l("Risk för överförlitan"), choices=RISK_CHOICES, default="5",
+                       description=RISK_HINT)
     tolerable = StringField(_l("Tolerabel avvikelsefrekvens"), default="5 %",
-                            validators=[Optional(), Length(max=20)],
-                            description=_l("Högst så stor andel fel kan godtas, till exempel "
-                                           "5 %."))
+                            validators=[Optional(), Length(max=20)], description=TOLERABLE_HINT)
     expected = StringField(_l("Förväntad avvikelsefrekvens"), default="0 %",
-                           validators=[Optional(), Length(max=20)])
+                           validators=[Optional(), Length(max=20)], description=EXPECTED_HINT)
     size = IntegerField(_l("Antal poster (vid bedömning)"),
                         validators=[Optional(), NumberRange(1, 2000)])
     reason = TextAreaField(_l("Motivering (vid bedömning)"),
@@ -195,6 +203,10 @@ class OutcomesForm(VersionMixin, Form):
     submit = SubmitField(_l("Spara resultat"))
 
 
+class RemainingForm(VersionMixin, Form):
+    submit = SubmitField(_l("Markera återstående som utan avvikelse"))
+
+
 class ResultsUploadForm(VersionMixin, Form):
     file = FileField(_l("Ifylld stickprovsfil (XLSX)"),
                      validators=[FileRequired(message=_l("Välj en fil."))])
@@ -206,11 +218,12 @@ class CalculatorForm(Form):
         csrf = False  # a GET form that changes nothing
 
     size_method = RadioField(_l("Urvalets storlek"), choices=SIZE_METHODS, default="statistical")
-    risk = SelectField(_l("Risk för överförlitan"), choices=RISK_CHOICES, default="5")
+    risk = SelectField(_l("Risk för överförlitan"), choices=RISK_CHOICES, default="5",
+                       description=RISK_HINT)
     tolerable = StringField(_l("Tolerabel avvikelsefrekvens"), default="5 %",
-                            validators=[Optional(), Length(max=20)])
+                            validators=[Optional(), Length(max=20)], description=TOLERABLE_HINT)
     expected = StringField(_l("Förväntad avvikelsefrekvens"), default="0 %",
-                           validators=[Optional(), Length(max=20)])
+                           validators=[Optional(), Length(max=20)], description=EXPECTED_HINT)
     size = IntegerField(_l("Antal poster (vid bedömning)"), validators=[Optional()])
     reason = TextAreaField(_l("Motivering (vid bedömning)"),
                            validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})

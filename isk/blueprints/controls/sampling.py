@@ -7,6 +7,7 @@ from fractions import Fraction
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from ...extensions import db
@@ -20,7 +21,14 @@ from ..files import recorded_download
 from ..plans.helpers import plan_or_404
 from ..refusals import REFUSALS, show_refusal
 from . import bp
-from .forms import CalculatorForm, DrawForm, OutcomesForm, PopulationForm, ResultsUploadForm
+from .forms import (
+    CalculatorForm,
+    DrawForm,
+    OutcomesForm,
+    PopulationForm,
+    RemainingForm,
+    ResultsUploadForm,
+)
 from .helpers import control_or_404, may_record, sample_or_404
 
 View = Response | str | tuple[str, int]
@@ -148,15 +156,18 @@ def draw(plan_id: int, control_id: int, checksum: str) -> View:
 
 def _sample_page(plan: Plan, control: Control, sample: Sample, status: int = 200,
                  outcomes_form: OutcomesForm | None = None,
-                 upload_form: ResultsUploadForm | None = None) -> tuple[str, int]:
+                 upload_form: ResultsUploadForm | None = None,
+                 remaining_form: RemainingForm | None = None) -> tuple[str, int]:
     sample = samples.load_sample(sample.id) or sample
     outcomes_form = outcomes_form or OutcomesForm(formdata=None)
     upload_form = upload_form or ResultsUploadForm(formdata=None)
-    for form in (outcomes_form, upload_form):
+    remaining_form = remaining_form or RemainingForm(formdata=None)
+    for form in (outcomes_form, upload_form, remaining_form):
         form.version.data = sample.version_id
     return render_template(
         "controls/sample.html", plan=plan, control=control, sample=sample,
         state=samples.status_of(sample), outcomes_form=outcomes_form, upload_form=upload_form,
+        remaining_form=remaining_form,
         can_record=may_record(plan),
         fraction=Fraction, rate_text=stats.rate_text, format_percent=stats.format_percent,
         ItemOutcome=ItemOutcome,
@@ -207,6 +218,29 @@ def record_outcomes(plan_id: int, control_id: int, sample_id: int) -> View:
                             outcomes_form=form)
     db.session.commit()
     flash(_("Resultaten är sparade (%(n)d ändrade poster).", n=changed), "success")
+    return redirect(url_for("controls.sample", plan_id=plan.id, control_id=control.id,
+                            sample_id=sample.id, _anchor="utvardering"))
+
+
+@bp.route("/planer/<int:plan_id>/kontroller/<int:control_id>/stickprov/<int:sample_id>/aterstaende",
+          methods=["POST"])
+@access(Permission.RECORD_CONTROLS)
+def mark_remaining(plan_id: int, control_id: int, sample_id: int) -> View:
+    """Every item not yet examined is marked OK (utan avvikelse) in one go."""
+    plan, control = _plan_control(plan_id, control_id, Permission.RECORD_CONTROLS)
+    sample = sample_or_404(control, sample_id)
+    form = RemainingForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        changed = samples.mark_remaining_ok(sample, form.expected_version())
+        db.session.flush()
+    except REFUSALS as error:
+        return _sample_page(plan, control, sample, show_refusal(form, error),
+                            remaining_form=form)
+    db.session.commit()
+    flash(ngettext("%(num)d post är markerad som utan avvikelse.",
+                   "%(num)d poster är markerade som utan avvikelse.", changed), "success")
     return redirect(url_for("controls.sample", plan_id=plan.id, control_id=control.id,
                             sample_id=sample.id, _anchor="utvardering"))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -176,8 +177,9 @@ def _result_form(control) -> ResultForm:  # type: ignore[no-untyped-def]
     samples = [s for s in control.samples if s.archived_at is None]
     form.sample.choices = options([
         (0, _("Inget stickprov")),
-        *((s.id, _("Stickprov %(date)s, %(size)d poster", date=s.created_at.date().isoformat(),
-                   size=s.size)) for s in samples),
+        *((s.id, _("Stickprov %(date)s, %(size)d poster",
+                   date=format_date(s.created_at, "yyyy-MM-dd"),
+                   size=s.size + s.full_review_count)) for s in samples),
     ])
     form.occurrences.choices = options(
         (code, periods.occurrence_label(code)) for code in control.occurrences)

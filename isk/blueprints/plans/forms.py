@@ -104,9 +104,15 @@ class RiskForm(ReasonMixin, VersionMixin, Form):
         coerce=SecurityAspect,
     )
     likelihood = SelectField(_l("Sannolikhet (1-4)"), choices=SCALE, coerce=optional_int,
-                             validators=[Optional()])
+                             validators=[Optional()],
+                             description=_l("Hur troligt det är att händelsen inträffar: 1 "
+                                            "osannolik, 2 möjlig, 3 sannolik, 4 mycket "
+                                            "sannolik."))
     consequence = SelectField(_l("Konsekvens (1-4)"), choices=SCALE, coerce=optional_int,
-                              validators=[Optional()])
+                              validators=[Optional()],
+                              description=_l("Hur allvarligt det blir om den inträffar: 1 "
+                                             "försumbar, 2 lindrig, 3 kännbar, 4 allvarlig. "
+                                             "Riskvärdet är sannolikhet × konsekvens."))
     treatment = RadioField(
         _l("Hantering"),
         choices=options([
@@ -126,7 +132,10 @@ class RiskForm(ReasonMixin, VersionMixin, Form):
         description=_l("Till exempel ”Revisionsrapport 19RS3049” eller risk- och "
                        "väsentlighetsanalys."),
     )
-    owner_id = SelectField(_l("Riskägare"), coerce=optional_int, validators=[Optional()])
+    owner_id = SelectField(_l("Riskägare"), coerce=optional_int, validators=[Optional()],
+                           description=_l("Den som ansvarar för att risken hanteras. "
+                                          "Riskägaren ser risken och dess åtgärder på sin "
+                                          "startsida."))
     sam_indicator = BooleanField(
         _l("Följs upp med SAM-indikatorn"),
         description=_l("Planen visar årets andel chefer som svarat på uppföljningen av SAM, "
@@ -141,8 +150,12 @@ class ActionForm(ReasonMixin, VersionMixin, Form):
         validators=[DataRequired(message=_l("Beskriv åtgärden.")), Length(max=10_000)],
         render_kw={"rows": 3},
     )
-    responsible = StringField(_l("Ansvarig"), validators=[Optional(), Length(max=200)])
-    due_date = DateField(_l("Klar senast"), validators=[Optional()])
+    responsible = StringField(_l("Ansvarig"), validators=[Optional(), Length(max=200)],
+                              description=_l("En roll eller ett namn. Står här en användares "
+                                             "namn visas åtgärden på hens startsida."))
+    due_date = DateField(_l("Klar senast"), validators=[Optional()],
+                         description=_l("Datumet åtgärden ska vara genomförd, till exempel "
+                                        "2026-10-31."))
     status = SelectField(_l("Status"), choices=options((s.value, s.label) for s in ActionStatus),
                          coerce=ActionStatus)
     submit = SubmitField(_l("Spara åtgärd"))

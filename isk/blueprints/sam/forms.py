@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
@@ -99,11 +100,13 @@ class AnswersFormBase(VersionedForm):
     questions: Sequence[SamQuestion] = ()
 
     def answer_inputs(self) -> dict[int, sam.AnswerInput]:
+        """Every point's answer (None where none, or none of ja, delvis and nej, was given)."""
+        values = {value.value: value for value in AnswerValue}
         inputs = {}
         for question in self.questions:
             raw = self[answer_field_name(question)].data
             inputs[question.id] = sam.AnswerInput(
-                AnswerValue(raw) if raw else None,
+                values.get(raw) if isinstance(raw, str) else None,
                 self[comment_field_name(question)].data or "",
             )
         return inputs
@@ -114,12 +117,12 @@ def answers_form(follow_up: SamFollowUp, **kwargs: object) -> AnswersFormBase:
     questions = follow_up.round.live_questions
     fields: dict[str, object] = {"questions": questions}
     for number, question in enumerate(questions, start=1):
+        # The service checks the answers, so that every missing one and every missing comment
+        # is shown at once (a form validator would stop before the comments are looked at).
         fields[answer_field_name(question)] = RadioField(
             f"{number}. {question.text}",
             choices=[SelectChoice(value.value, value.label) for value in AnswerValue],
-            validators=[
-                InputRequired(message=_l("Välj ja, delvis eller nej på fråga %(n)d.", n=number))
-            ],
+            validate_choice=False,
         )
         fields[comment_field_name(question)] = TextAreaField(
             _l("Kommentar till fråga %(n)d", n=number),
@@ -133,7 +136,11 @@ def answers_form(follow_up: SamFollowUp, **kwargs: object) -> AnswersFormBase:
         if question is not None:
             data[answer_field_name(question)] = answer.value.value
             data[comment_field_name(question)] = answer.comment
-    return form_class(data=data, **kwargs)
+    form = form_class(data=data, **kwargs)
+    for number, question in enumerate(questions, start=1):
+        # The error summary names the point by its number, not by its whole text.
+        form[answer_field_name(question)].summary_label = _("Fråga %(n)d", n=number)
+    return form
 
 
 class ReturnForm(VersionedForm):
@@ -154,6 +161,32 @@ class ReturnForm(VersionedForm):
         render_kw={"rows": 3},
     )
     submit = SubmitField(_l("Returnera uppgiften"))
+
+
+class ReturnResponseForm(VersionedForm):
+    """The fördelande chef's answer to one returned task (prefixed by the return's id)."""
+
+    response = TextAreaField(
+        _l("Hur hanteras uppgiften nu?"),
+        description=_l("Till exempel att du tar tillbaka uppgiften, eller vilka kunskaper, "
+                       "befogenheter eller resurser chefen får och när."),
+        validators=[
+            DataRequired(message=_l("Skriv hur uppgiften hanteras nu.")),
+            Length(max=sam.MAX_COMMENT_LENGTH),
+        ],
+        render_kw={"rows": 3},
+    )
+    submit = SubmitField(_l("Spara svaret"))
+
+
+def response_forms(follow_up: SamFollowUp) -> dict[int, ReturnResponseForm]:
+    """One answer form per returned task, each with its own prefix (so its own field ids)."""
+    return {
+        item.id: ReturnResponseForm(prefix=f"r{item.id}", formdata=None,
+                                    data={"version": follow_up.version_id,
+                                          "response": item.response or ""})
+        for item in follow_up.live_returns
+    }
 
 
 class WithdrawReturnForm(VersionedForm):

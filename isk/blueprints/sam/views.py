@@ -264,6 +264,10 @@ def render_follow_up(follow_up: SamFollowUp, status: int = 200, **given: Any) ->
         "confirm_form": forms.ConfirmForm(data=version),
         "send_back_form": forms.SendBackForm(data=version),
     }
+    responses = forms.response_forms(follow_up)
+    if "response_form" in given:
+        responding = given.pop("response_form")
+        responses[int(responding._prefix.rstrip("-")[1:])] = responding  # prefix "r<id>-"
     page_forms.update(given)
     return (
         render_template(
@@ -271,6 +275,7 @@ def render_follow_up(follow_up: SamFollowUp, status: int = 200, **given: Any) ->
             follow_up=follow_up,
             editable=sam.is_editable(follow_up),
             overdue=follow_up.is_overdue(clock.today()),
+            response_forms=responses,
             **page_forms,
         ),
         status,
@@ -356,6 +361,28 @@ def withdraw_return(follow_up_id: int, return_id: int) -> Response | tuple[str, 
     except REFUSALS as error:
         return refused(follow_up, "withdraw_form", form, error)
     return done(follow_up, _("Returneringen är tagen tillbaka."))
+
+
+@bp.route(
+    "/uppfoljningar/<int:follow_up_id>/returneringar/<int:return_id>/svar", methods=["POST"]
+)
+@access(Permission.RESPOND_SAM)
+def answer_return(follow_up_id: int, return_id: int) -> Response | tuple[str, int]:
+    """The fördelande chef answers a returned task: how it is handled from now on."""
+    follow_up = load_follow_up(follow_up_id)
+    ensure(may_confirm_follow_up(current_user, follow_up))
+    returned = db.session.get(SamReturn, return_id)
+    if returned is None or returned.follow_up_id != follow_up.id:
+        abort(404)
+    form = forms.ReturnResponseForm(prefix=f"r{returned.id}")
+    if not form.validate_on_submit():
+        return render_follow_up(follow_up, 400, response_form=form)
+    try:
+        sam.answer_return(follow_up, returned, form.response.data, by=current_user,
+                          expected_version=form.version.data)
+    except REFUSALS as error:
+        return refused(follow_up, "response_form", form, error)
+    return done(follow_up, _("Svaret på den returnerade uppgiften är sparat."))
 
 
 @bp.route("/uppfoljningar/<int:follow_up_id>/kvittera", methods=["POST"])
@@ -522,6 +549,8 @@ def sam_template_helpers() -> dict[str, Any]:
         "may_acknowledge": sam.may_acknowledge,
         "awaits_acknowledgement": sam.awaits_acknowledgement,
         "may_review": sam.may_review,
+        "may_answer_returns": sam.may_answer_returns,
+        "unanswered_returns": sam.unanswered_returns,
     }
 
 

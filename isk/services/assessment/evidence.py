@@ -27,7 +27,7 @@ from ...models import (
     Plan,
     Sample,
 )
-from .. import org
+from .. import clock, org
 from ..controls.followup import FollowUpReport, ReportRow, RowState, build_report
 from ..controls.periods import Period, PeriodRange
 from ..plans import document_for, load_plan_for_display
@@ -172,7 +172,7 @@ def _samples(plan_evidence_rows: list[ReportRow], dates: PeriodRange) -> list[Sa
         .order_by(Sample.id)
     ).all()
     return [SampleEvidence(s, s.control_id, s.control.description, status_of(s))
-            for s in samples if s.created_at.date() <= dates.end]
+            for s in samples if clock.local(s.created_at).date() <= dates.end]
 
 
 def _plan_evidence(plan: Plan, period: Period, dates: PeriodRange,

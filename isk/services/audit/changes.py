@@ -37,7 +37,7 @@ from ..text import shorten
 
 EXCLUDED_FIELDS = frozenset({
     "id", "version_id", "created_at", "updated_at", "password_hash", "session_version",
-    "last_login_at", "lineage_key", "path", "snapshot",
+    "last_login_at", "lineage_key", "path", "snapshot", "token_hash",
 })
 TEXT_LIMIT = 300
 LIST_LIMIT = 20

@@ -28,13 +28,14 @@ DEMO_SEED = "isk-demo-2026-sn-fakturor"
 CONTROLLER_EMAIL = "kontrollant@example.org"
 
 
-def demo_population(rows: int = 400) -> bytes:
-    """Invoices on the travel, course and representation accounts; the same bytes every time."""
+def demo_population(rows: int = 400, first_month: int = 1, first_number: int = 1) -> bytes:
+    """Invoices on the travel, course and representation accounts over four months from
+    `first_month`; the same bytes every time."""
     lines = ["fakturanr;belopp;datum;konto"]
-    for n in range(1, rows + 1):
+    for n in range(first_number, first_number + rows):
         amount = (n * 7919) % 24_000 + 150
-        lines.append(f"LF-2026-{n:05d};{amount},00;2026-{(n % 4) + 1:02d}-{(n % 27) + 1:02d};"
-                     f"{(5800, 5810, 5831, 6071)[n % 4]}")
+        lines.append(f"LF-2026-{n:05d};{amount},00;2026-{(n % 4) + first_month:02d}-"
+                     f"{(n % 27) + 1:02d};{(5800, 5810, 5831, 6071)[n % 4]}")
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
@@ -56,13 +57,13 @@ def load_demo_controls() -> None:
 
     def control(starts_with: str | None, description: str, method_text: str,
                 method: ControlMethod | None, occurrences: list[str],
-                population: str | None = None):
+                population: str | None = None, responsible: User | None = None):
         target = "plan" if starts_with is None else _target(plan, starts_with)
         if target is None:
             return None
         return controls.create_control(plan, target, controls.ControlData(
             description=description, method_text=method_text, method=method,
-            occurrences=occurrences, responsible=controller,
+            occurrences=occurrences, responsible=responsible or controller,
             population_description=population))
 
     invoices = control(
@@ -128,4 +129,30 @@ def load_demo_controls() -> None:
             RemediationStatus.ACTIONS_TAKEN))
     control(None, "Inköp och avtal", "Kontroll av att inköp över 100 000 kr har avtal.",
             ControlMethod.CONTRACT, ["helar"])
+    # A chef's own control (in the nämnd's plan, above her unit), and this tertial's stickprov,
+    # drawn but not yet fully examined: work that waits on the start pages.
+    maria = db.session.scalar(select(User).where(User.email == "chef@example.org"))
+    control("Säkerställ att informationsklassning", "Behörigheter i de medicintekniska "
+            "systemen gås igenom mot informationsklassningen",
+            "Behörighetslistorna jämförs med systemens informationsklassning.",
+            ControlMethod.DOCUMENT_REVIEW, ["11"], responsible=maria)
+    autumn = control(
+        "Genomföra stickprovskontroller", "Anteckning på fakturor för resor, kurser och "
+        "representation, september–december",
+        "Stickprov ur leverantörsfakturorna: syfte, deltagare och attest enligt rutinen.",
+        ControlMethod.SAMPLE, ["T3"],
+        population="Leverantörsfakturor på konto 5800, 5810, 5831 och 6071, september-december "
+                   "2026")
+    if autumn is not None:
+        population = samples.keep_population(
+            io.BytesIO(demo_population(360, first_month=9, first_number=401)),
+            "leverantorsfakturor-sep-dec-2026.csv", None)
+        sample = samples.draw_for_control(
+            autumn, population, sample_size(Fraction(1, 20), Fraction(1, 20), 0),
+            samples.DrawChoices(id_column="fakturanr", amount_column="belopp",
+                                seed=DEMO_SEED + "-t3"),
+            Fraction(1, 20), Fraction(1, 20))
+        sample.created_by = controller
+        samples.record_outcomes(sample, {item.item_id: samples.ItemEntry(ItemOutcome.OK, "")
+                                         for item in sample.items[:24]}, None)
     db.session.flush()

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import (
+    ActionStatus,
     Criterion,
     OrgUnit,
     OrgUnitKind,
@@ -117,6 +118,25 @@ DEMO_ASSESSMENTS = {
     "Risken att det sker utbetalning till leverantörer": (2, 4),
     "Risken att fakturan inte överensstämmer": (3, 3),
 }
+# Who owns what in the 2026 plan, and when its åtgärder are to be done (made up for the demo):
+# risk text start → (owner's e-mail, [(åtgärd text start, klar senast, status, ansvarig)]).
+DEMO_OWNERS_2026 = {
+    "Risken att verksamheten inte efterlever tillämplig": ("chef@example.org", [
+        ("Säkerställ att informationsklassning", date(2026, 10, 31), ActionStatus.IN_PROGRESS,
+         "Maria Chef"),
+        ("Informationsägare/objektägare", date(2026, 12, 15), ActionStatus.PLANNED, None),
+    ]),
+    "Risken att Regionservice inte kan bedriva verksamhet": ("forvaltningschef@example.org", [
+        ("Färdigställa överenskommen servicenivå", date(2026, 9, 30), ActionStatus.IN_PROGRESS,
+         "Rebecka Förvaltningschef"),
+        ("Fortsätta arbetet med kontinuitetshantering", date(2026, 12, 31),
+         ActionStatus.IN_PROGRESS, None),
+    ]),
+    "Risken att fakturor inte blir betalda i tid": (None, [
+        ("En välorganiserad projektorganisation", date(2026, 6, 30), ActionStatus.DONE,
+         "Ekonomichef Regionservice"),
+    ]),
+}
 ACCEPTED_WITHOUT_ACTION = (
     "Regionservice ledningsgrupp",
     "Den fastställda planen anger ingen åtgärd för risken; den följs i verksamhetsuppföljningen.",
@@ -129,6 +149,22 @@ def database_is_empty() -> bool:
 
 def demo_users_present() -> bool:
     return db.session.scalar(select(User.id).where(User.email == DEMO_USERS[0].email)) is not None
+
+
+def _assign_owners_2026(plan: Plan) -> None:
+    """Risk owners, åtgärder's dates, status and ansvarig: so that chefs have work that waits."""
+    users = {user.email: user for user in db.session.scalars(select(User))}
+    for area in plan.process_areas:
+        for risk in area.risks:
+            for prefix, (owner, actions) in DEMO_OWNERS_2026.items():
+                if not risk.text.startswith(prefix):
+                    continue
+                risk.owner = users.get(owner) if owner else None
+                for action in risk.actions:
+                    for start, due, status, responsible in actions:
+                        if action.text.startswith(start):
+                            action.due_date, action.status = due, status
+                            action.responsible = responsible
 
 
 def _load_plan(unit: OrgUnit, spec: DemoPlan) -> None:
@@ -154,6 +190,8 @@ def _load_plan(unit: OrgUnit, spec: DemoPlan) -> None:
                     risk.treatment = RiskTreatment.ACCEPT
                     risk.accepted_by, risk.acceptance_reason = ACCEPTED_WITHOUT_ACTION
                     risk.accepted_on = spec.adopted_on
+    if spec.year == 2026:
+        _assign_owners_2026(plan)
     db.session.flush()
     if region_plan.status is PlanStatus.DRAFT:
         adopted_on, paragraph, diary_number = REGION_DECISIONS[spec.year]

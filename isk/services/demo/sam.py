@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -45,6 +45,9 @@ def load_demo_sam(units: dict[str, OrgUnit]) -> None:
         [str(question) for question in sam.DEFAULT_QUESTIONS],
         started_by=users["hr@example.org"],
     )
+    # The round began a month ago, so that every last day, the overdue ones' too, falls after it.
+    started = datetime.combine(today - timedelta(days=30), time(8), tzinfo=clock.LOCAL_TIME)
+    sam_round.started_at = started.astimezone(UTC)
     follow_ups = {follow_up.manager.email: follow_up for follow_up in sam_round.follow_ups}
     questions = sam_round.live_questions
     yes, partly, no = AnswerValue.YES, AnswerValue.PARTLY, AnswerValue.NO

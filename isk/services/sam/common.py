@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from ...models import AnswerValue
-from ..errors import ConflictError, SamError
+from ..errors import ConflictError, FieldProblems, SamError
 
 __all__ = [
     "DEFAULT_QUESTIONS",
@@ -14,6 +14,7 @@ __all__ = [
     "MAX_QUESTION_LENGTH",
     "NEEDS_COMMENT",
     "TARGET_SHARE",
+    "SamAnswerProblems",
     "SamConflict",
     "SamError",
 ]
@@ -44,3 +45,7 @@ TARGET_SHARE = 0.9  # "andel chefer som svarat på årlig uppföljning av SAM": 
 class SamConflict(ConflictError, SamError):
     """The follow-up or round changed since the page was loaded, or its state no longer allows
     the change (a closed round, a kvitterad follow-up): 409."""
+
+
+class SamAnswerProblems(FieldProblems, SamError):
+    """Every unanswered point and every missing comment of a save, each on its own field."""

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
@@ -27,6 +28,7 @@ from ..errors import check_version, flush
 from .common import (
     MAX_COMMENT_LENGTH,
     NEEDS_COMMENT,
+    SamAnswerProblems,
     SamConflict,
     SamError,
 )
@@ -42,6 +44,7 @@ def load_follow_up(follow_up_id: int) -> SamFollowUp | None:
             selectinload(SamFollowUp.round).selectinload(SamRound.org_unit),
             selectinload(SamFollowUp.answers),
             selectinload(SamFollowUp.returns).selectinload(SamReturn.created_by),
+            selectinload(SamFollowUp.returns).selectinload(SamReturn.responded_by),
             selectinload(SamFollowUp.manager),
             selectinload(SamFollowUp.delegating_manager),
             selectinload(SamFollowUp.org_unit),
@@ -99,30 +102,20 @@ def save_answers(
     _check_editable(follow_up)
     check_version(follow_up, expected_version)
     questions = follow_up.round.live_questions
-    for number, question in enumerate(questions, start=1):
+    problems: list[tuple[str | None, str]] = []
+    for question in questions:
         given = answers.get(question.id)
         if given is None or given.value is None:
-            raise SamError(
-                _("Svara ja, delvis eller nej på fråga %(n)d.", n=number), f"q{question.id}"
-            )
-        if given.value in NEEDS_COMMENT and not given.comment.strip():
-            raise SamError(
-                _(
-                    "Fråga %(n)d: beskriv i kommentaren vad som saknas när svaret är %(answer)s.",
-                    n=number,
-                    answer=given.value.label.lower(),
-                ),
-                f"q{question.id}",
-            )
-        if len(given.comment) > MAX_COMMENT_LENGTH:
-            raise SamError(
-                _(
-                    "Fråga %(n)d: kommentaren får vara högst %(max)d tecken.",
-                    n=number,
-                    max=MAX_COMMENT_LENGTH,
-                ),
-                f"q{question.id}",
-            )
+            problems.append((f"q{question.id}", _("Svara ja, delvis eller nej.")))
+        elif given.value in NEEDS_COMMENT and not given.comment.strip():
+            problems.append((f"q{question.id}_comment", _(
+                "Beskriv vad som saknas när svaret är %(answer)s.",
+                answer=given.value.label.lower())))
+        if given is not None and len(given.comment) > MAX_COMMENT_LENGTH:
+            problems.append((f"q{question.id}_comment", _(
+                "Kommentaren får vara högst %(max)d tecken.", max=MAX_COMMENT_LENGTH)))
+    if problems:
+        raise SamAnswerProblems(problems)
     existing = {answer.question_id: answer for answer in follow_up.answers}
     changed = 0
     for question in questions:
@@ -243,10 +236,63 @@ def _check_reviewable(follow_up: SamFollowUp) -> None:
         raise SamConflict(refusal)
 
 
+def unanswered_returns(follow_up: SamFollowUp) -> list[SamReturn]:
+    """Returned tasks the fördelande chef has not yet said how they are handled."""
+    return [item for item in follow_up.live_returns if item.response is None]
+
+
+def response_refusal(follow_up: SamFollowUp) -> str | None:
+    """Why the fördelande chef cannot answer the returned tasks now, or None."""
+    if not follow_up.round.is_open:
+        return _("Rundan är avslutad; uppföljningen kan inte ändras.")
+    if not follow_up.status.is_acknowledged:
+        return _("Returnerade uppgifter besvaras när chefen har kvitterat uppföljningen.")
+    return None
+
+
+def may_answer_returns(follow_up: SamFollowUp) -> bool:
+    return response_refusal(follow_up) is None
+
+
+def answer_return(
+    follow_up: SamFollowUp, returned: SamReturn, response: str, *, by: User,
+    expected_version: int | None = None,
+) -> None:
+    """The fördelande chef says how a returned task is handled: taken back, resources given…"""
+    refusal = response_refusal(follow_up)
+    if refusal is not None:
+        raise SamConflict(refusal)
+    check_version(follow_up, expected_version)
+    if returned.follow_up_id != follow_up.id or returned.archived_at is not None:
+        raise SamConflict(_("Returneringen finns inte längre."))
+    response = response.strip()
+    if not response:
+        raise SamError(_("Skriv hur uppgiften hanteras nu."), "response")
+    if len(response) > MAX_COMMENT_LENGTH:
+        raise SamError(_("Svaret får vara högst %(max)d tecken.", max=MAX_COMMENT_LENGTH),
+                       "response")
+    now = utcnow()
+    returned.response, returned.responded_at, returned.responded_by = response, now, by
+    follow_up.updated_at = now
+    flush()
+    audit_log.record("sam_return_answered", follow_up, actor=by, task=returned.task,
+                     return_id=returned.id, response=response)
+
+
 def confirm(follow_up: SamFollowUp, *, by: User, expected_version: int | None = None) -> None:
-    """Avstämd: the fördelande chef has reviewed the follow-up and agrees."""
+    """Avstämd: the fördelande chef has reviewed the follow-up and agrees.
+
+    A returned task must be answered first: the avstämning is where the fördelande chef
+    makes sure the chef has what the tasks need.
+    """
     _check_reviewable(follow_up)
     check_version(follow_up, expected_version)
+    waiting = unanswered_returns(follow_up)
+    if waiting:
+        raise SamError(ngettext(
+            "Svara först på den returnerade uppgiften (%(tasks)s): hur hanteras den nu?",
+            "Svara först på de %(num)d returnerade uppgifterna (%(tasks)s): hur hanteras de nu?",
+            len(waiting), tasks=", ".join(f"”{item.task}”" for item in waiting)))
     now = utcnow()
     follow_up.status = FollowUpStatus.CONFIRMED
     follow_up.confirmed_at = now

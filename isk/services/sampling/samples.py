@@ -372,6 +372,18 @@ def record_outcomes(
     return changed
 
 
+def mark_remaining_ok(sample: Sample, expected_version: int | None) -> int:
+    """Markera återstående som utan avvikelse: every item not yet examined becomes OK.
+
+    Items already examined keep their outcome and comment. Returns how many were marked.
+    """
+    remaining = {item.item_id: ItemEntry(ItemOutcome.OK, item.comment or "")
+                 for item in sample.items if item.outcome is None}
+    if not remaining:
+        raise SampleError([_("Alla poster är redan granskade.")])
+    return record_outcomes(sample, remaining, expected_version)
+
+
 def import_results(sample: Sample, data: bytes, expected_version: int | None) -> int:
     """Take in the filled-in worklist, all or nothing."""
     from .worklist import ResultsError
@@ -444,12 +456,15 @@ class _Row:
     amount: Decimal | None
     stratum: str | None
     selection: ItemSelection
+    outcome: ItemOutcome | None = None
+    comment: str | None = None
 
 
 def worklist_xlsx(sample: Sample) -> bytes:
     """The items as the XLSX worklist, with how the sample was drawn on a second sheet."""
     rows = [
-        _Row(item.item_id, item.values, item.amount, item.stratum, item.selection)
+        _Row(item.item_id, item.values, item.amount, item.stratum, item.selection,
+             item.outcome, item.comment)
         for item in sample.items
     ]
     about = [

@@ -22,6 +22,7 @@ from babel.numbers import format_decimal as babel_format_decimal
 from flask import has_app_context
 from flask_babel import format_decimal as flask_format_decimal
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ...models import SampleSizeMethod
 from ..errors import DomainError
@@ -90,26 +91,26 @@ def as_rate(value: RateLike) -> Fraction:
 
 
 def parse_rate(text: str | float | Decimal | Fraction) -> Fraction:
-    """Read a rate the way people write it: "5 %", "5", "2,5", "0.05" or "0,05".
+    """Read a rate as people type it: always a percentage, with or without the sign.
 
-    With a percent sign, or a number of at least 1, the number is a percentage; a number
-    below 1 is a fraction of one. So "1" is 1 %, never 100 %.
+    "5 %", "5", "2,5", "0,5" and "0.5 %" are 5 %, 5 %, 2.5 %, 0.5 % and 0.5 %. What is typed
+    is a percentage even below 1, so "0,5" is half a percent, never 50 %. The calculator, the
+    draw form and the command line all read rates here.
     """
     if not isinstance(text, str):
         text = str(text)
     cleaned = text.strip().replace("\u00a0", " ").replace(",", ".")
-    is_percent = cleaned.endswith("%")
-    number = cleaned.rstrip("%").strip()
+    number = cleaned.removesuffix("%").strip()
     # ASCII digits only ("²" and "٣" are no rate), and no more than a rate needs: Python
     # refuses to read integers of thousands of digits, which would escape as a ValueError.
     if len(number) > 30 or not re.fullmatch(r"[0-9]+(\.[0-9]+)?|\.[0-9]+", number):
         raise SamplingError(
-            _("”%(value)s” är ingen andel; skriv till exempel 5 %%, 5 eller 0,05.",
+            _("”%(value)s” är ingen andel; skriv den i procent, till exempel 5 %%, 5 eller 0,5.",
               value=shorten(text, 40))
         )
-    value = Fraction(number)
-    if is_percent or value >= 1:
-        value /= 100
+    value = Fraction(number) / 100
+    if value > 1:
+        raise SamplingError(_("”%(value)s” är mer än 100 %%.", value=shorten(text, 40)))
     return value
 
 
@@ -319,6 +320,12 @@ def _check_counts(size: int, deviations: int) -> None:
         )
 
 
+def found_text(deviations: int, size: int) -> str:
+    """"1 avvikelse av 59 poster", "2 avvikelser av 59 poster": the count in its right form."""
+    return ngettext("%(num)d avvikelse av %(size)d poster", "%(num)d avvikelser av %(size)d poster",
+                    deviations, size=size)
+
+
 def upper_limit_permille(risk: Fraction, size: int, deviations: int) -> int:
     """The Clopper-Pearson upper bound in tenths of a percent, rounded up: the smallest m with
     P(X ≤ deviations) ≤ risk for X ~ Bin(size, m / 1000)."""
@@ -364,17 +371,16 @@ def evaluate(
     rate = deviation_rate(size, deviations)
     confidence = rate_text(1 - risk_rate)
     figures = {
+        "found": found_text(deviations, size),
         "upper": format_percent(upper),
         "confidence": confidence,
-        "deviations": deviations,
-        "size": size,
     }
     if tolerable_rate is None:
         reliable = None
         conclusion = _(
-            "Med %(deviations)s avvikelser av %(size)s poster är den övre avvikelsegränsen "
-            "%(upper)s med %(confidence)s konfidens. Ange den tolerabla avvikelsefrekvensen för "
-            "att avgöra om kontrollen kan förlitas på.",
+            "Med %(found)s är den övre avvikelsegränsen %(upper)s med %(confidence)s "
+            "konfidens. Ange den tolerabla avvikelsefrekvensen för att avgöra om kontrollen kan "
+            "förlitas på.",
             **figures,
         )
     else:
@@ -382,16 +388,16 @@ def evaluate(
         figures["tolerable"] = rate_text(tolerable_rate)
         if reliable:
             conclusion = _(
-                "Kontrollen kan förlitas på: med %(deviations)s avvikelser av %(size)s poster är "
-                "den övre avvikelsegränsen %(upper)s med %(confidence)s konfidens, vilket inte "
-                "överstiger den tolerabla avvikelsefrekvensen %(tolerable)s.",
+                "Kontrollen kan förlitas på: med %(found)s är den övre avvikelsegränsen "
+                "%(upper)s med %(confidence)s konfidens, vilket inte överstiger den tolerabla "
+                "avvikelsefrekvensen %(tolerable)s.",
                 **figures,
             )
         else:
             conclusion = _(
-                "Kontrollen kan inte förlitas på: med %(deviations)s avvikelser av %(size)s "
-                "poster är den övre avvikelsegränsen %(upper)s med %(confidence)s konfidens, "
-                "vilket överstiger den tolerabla avvikelsefrekvensen %(tolerable)s.",
+                "Kontrollen kan inte förlitas på: med %(found)s är den övre avvikelsegränsen "
+                "%(upper)s med %(confidence)s konfidens, vilket överstiger den tolerabla "
+                "avvikelsefrekvensen %(tolerable)s.",
                 **figures,
             )
     return SampleEvaluation(

@@ -88,7 +88,8 @@ def write_sample_xlsx(
     amount_column: str | None = None,
     about: Sequence[tuple[str, str]] = (),
 ) -> bytes:
-    """The worklist: id, kept columns, selection and stratum, then empty result and comment.
+    """The worklist: id, kept columns, selection and stratum, then result and comment (empty
+    for a fresh draw, the saved ones for a stored sample's items).
 
     `about` rows (label, value) go on a second sheet that records how the sample was drawn.
     """
@@ -124,6 +125,14 @@ def write_sample_xlsx(
             column += 1
         if show_stratum:
             _write(sheet, row, column, item.stratum or "")
+            column += 1
+        # Results already recorded (a stored sample's items), so the file continues the work.
+        outcome = getattr(item, "outcome", None)
+        if outcome is not None:
+            _write(sheet, row, column, outcome.label)
+        comment = getattr(item, "comment", None)
+        if comment:
+            _write(sheet, row, column + 1, comment)
     result_column = get_column_letter(len(headers) - 1)
     if items:
         validation = DataValidation(
