@@ -281,7 +281,7 @@ def test_the_page_previews_then_imports_on_confirmation(client, auth, plan_2025,
     assert "Brister i attestordningen identifierade" in report and "Ej utfört" in report
     csv_export = client.get(f"/planer/{plan_2025.id}/uppfoljning.csv?period=helar")
     assert cells_of(csv_export.data) == cells_of(table_bytes())
-    assert csv_export.headers["Content-Type"].startswith("text/csv")
+    assert csv_export.headers["Content-Type"] == "text/csv; charset=utf-8"  # one charset
 
 
 def _hidden(response, name: str) -> str:

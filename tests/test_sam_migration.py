@@ -11,6 +11,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
 from isk.extensions import db
+from isk.services.search.schema import include_name
 
 SAM_REVISION = "749923859318"
 SAM_TABLES = {
@@ -28,7 +29,8 @@ SAM_TABLES = {
 def sam_differences() -> list:
     with db.engine.connect() as connection:
         context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "render_as_batch": True}
+            connection, opts={"compare_type": True, "render_as_batch": True,
+                              "include_name": include_name}
         )
         return [diff for diff in compare_metadata(context, db.metadata) if "sam_" in repr(diff)]
 

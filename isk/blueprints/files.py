@@ -12,8 +12,15 @@ from ..services import audit_log
 
 
 def download(content: bytes, mimetype: str, filename: str) -> Response:
-    """An attachment with a correctly encoded file name, never cached."""
-    response = Response(content, mimetype=mimetype)
+    """An attachment with a correctly encoded file name, never cached.
+
+    A type that names its charset is sent as it is (as `mimetype`, Werkzeug would add a
+    second charset to a text type).
+    """
+    if "charset=" in mimetype:
+        response = Response(content, content_type=mimetype)
+    else:
+        response = Response(content, mimetype=mimetype)
     response.headers.set("Content-Disposition", "attachment", filename=filename)
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
