@@ -184,6 +184,16 @@ def _page(statement: Select[Any], rank: ColumnElement[Any], *order: Any,
     )
 
 
+def _matched(statement: Select[Any], matcher: _Matcher, document: Document, key: Any,
+             *order: Any, limit: int, offset: int) -> list[Any]:
+    """One kind's page of matches with its snippet and the total, newest plans first."""
+    statement, snippet, rank = matcher.apply(statement, document, key)
+    return db.session.execute(
+        _page(statement.add_columns(snippet.label("snippet")), rank,
+              *(order or (Plan.year.desc(), OrgUnit.path)), limit=limit, offset=offset)
+    ).all()
+
+
 def _plan_title(year: int, unit: str) -> str:
     return _("Internkontrollplan %(year)s – %(unit)s", year=year, unit=unit)
 
@@ -197,11 +207,7 @@ def _plans(user: User, matcher: _Matcher, limit: int, offset: int) -> Group:
         .join(Plan.org_unit)
         .where(Plan.archived_at.is_(None), permissions.readable_plans(user))
     )
-    statement, snippet, rank = matcher.apply(statement, documents.PLAN, Plan.id)
-    rows = db.session.execute(
-        _page(statement.add_columns(snippet.label("snippet")), rank, Plan.year.desc(), OrgUnit.path,
-              limit=limit, offset=offset)
-    ).all()
+    rows = _matched(statement, matcher, documents.PLAN, Plan.id, limit=limit, offset=offset)
     group = Group(Kind.PLAN, total=rows[0].total if rows else 0)
     for row in rows:
         title = _plan_title(row.year, row.unit)
@@ -222,11 +228,7 @@ def _risks(user: User, matcher: _Matcher, limit: int, offset: int) -> Group:
         .join(Risk.process_area).join(ProcessArea.plan).join(Plan.org_unit)
         .where(permissions.readable_plans(user))
     )
-    statement, snippet, rank = matcher.apply(statement, documents.RISK, Risk.id)
-    rows = db.session.execute(
-        _page(statement.add_columns(snippet.label("snippet")), rank, Plan.year.desc(), OrgUnit.path,
-              limit=limit, offset=offset)
-    ).all()
+    rows = _matched(statement, matcher, documents.RISK, Risk.id, limit=limit, offset=offset)
     group = Group(Kind.RISK, total=rows[0].total if rows else 0)
     for row in rows:
         url = url_for("plans.show", plan_id=row.plan_id, _anchor=f"risk-{row.id}")
@@ -242,11 +244,7 @@ def _actions(user: User, matcher: _Matcher, limit: int, offset: int) -> Group:
         .join(Action.risk).join(Risk.process_area).join(ProcessArea.plan).join(Plan.org_unit)
         .where(Action.archived_at.is_(None), permissions.readable_plans(user))
     )
-    statement, snippet, rank = matcher.apply(statement, documents.ACTION, Action.id)
-    rows = db.session.execute(
-        _page(statement.add_columns(snippet.label("snippet")), rank, Plan.year.desc(), OrgUnit.path,
-              limit=limit, offset=offset)
-    ).all()
+    rows = _matched(statement, matcher, documents.ACTION, Action.id, limit=limit, offset=offset)
     group = Group(Kind.ACTION, total=rows[0].total if rows else 0)
     for row in rows:
         url = url_for("plans.show", plan_id=row.plan_id, _anchor=f"action-{row.id}")
@@ -263,11 +261,7 @@ def _controls(user: User, matcher: _Matcher, limit: int, offset: int) -> Group:
         .where(Control.archived_at.is_(None), Plan.archived_at.is_(None),
                permissions.readable_plans(user))
     )
-    statement, snippet, rank = matcher.apply(statement, documents.CONTROL, Control.id)
-    rows = db.session.execute(
-        _page(statement.add_columns(snippet.label("snippet")), rank, Plan.year.desc(), OrgUnit.path,
-              limit=limit, offset=offset)
-    ).all()
+    rows = _matched(statement, matcher, documents.CONTROL, Control.id, limit=limit, offset=offset)
     group = Group(Kind.CONTROL, total=rows[0].total if rows else 0)
     for row in rows:
         url = url_for("controls.show", plan_id=row.plan_id, control_id=row.id)
@@ -285,13 +279,9 @@ def _results(user: User, matcher: _Matcher, limit: int, offset: int) -> Group:
         .where(ControlResult.archived_at.is_(None), Control.archived_at.is_(None),
                Plan.archived_at.is_(None), permissions.readable_plans(user))
     )
-    statement, snippet, rank = matcher.apply(statement, documents.CONTROL_RESULT,
-                                             ControlResult.id)
-    rows = db.session.execute(
-        _page(statement.add_columns(snippet.label("snippet")), rank, Plan.year.desc(),
-              ControlResult.performed_end.desc(), ControlResult.id.desc(),
-              limit=limit, offset=offset)
-    ).all()
+    rows = _matched(statement, matcher, documents.CONTROL_RESULT, ControlResult.id,
+                    Plan.year.desc(), ControlResult.performed_end.desc(), ControlResult.id.desc(),
+                    limit=limit, offset=offset)
     group = Group(Kind.RESULT, total=rows[0].total if rows else 0)
     for row in rows:
         url = url_for("controls.show", plan_id=row.plan_id, control_id=row.control_id,
