@@ -265,3 +265,10 @@ def test_a_changed_text_and_a_renamed_unit_are_found_at_once(region, app):
         assert SN_RISK not in " ".join(found(region["rut"], "betalda").get("risker", []))
         assert found(region["rut"], "leverantörsreskontran")["risker"]
         assert found(region["rut"], "vårdnämnden 2026")["planer"]
+
+
+def test_a_snippet_is_escaped_inside_and_outside_its_marks_and_stray_marks_are_dropped():
+    start, end = search.MARK_START, search.MARK_END
+    marked = search.highlighted(f"a <b> {start}fakt<i>{end} x {end} y {start}z")
+    assert str(marked) == "a &lt;b&gt; <mark>fakt&lt;i&gt;</mark> x  y z"
+    assert str(search.highlighted(None)) == ""

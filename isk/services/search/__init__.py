@@ -55,6 +55,7 @@ GROUP_SIZE = 10
 PAGE_SIZE = 50
 # Private-use characters mark a match in the database's snippet; escaped text never holds them.
 MARK_START, MARK_END = "\ue000", "\ue001"
+_MARKED = re.compile(f"{MARK_START}(.*?){MARK_END}", re.DOTALL)
 WORD = re.compile(r"[^\W_]+")  # letters and digits: nothing that means something to a parser
 SEARCH_FTS = table("search_fts", column("ref"), column("kind"), column("rank"))
 
@@ -127,10 +128,16 @@ def parse(text: str) -> Query:
 
 def highlighted(snippet: str | None) -> Markup:
     """The database's snippet, escaped, with its match marks as <mark>."""
-    text = escape((snippet or "").strip())
-    return Markup(
-        str(text).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+    parts = _MARKED.split((snippet or "").strip())
+    # split() alternates text outside the marks with text inside them; a stray mark is dropped.
+    return Markup("").join(
+        Markup("<mark>{}</mark>").format(_unmarked(part)) if index % 2 else escape(_unmarked(part))
+        for index, part in enumerate(parts)
     )
+
+
+def _unmarked(text: str) -> str:
+    return text.replace(MARK_START, "").replace(MARK_END, "")
 
 
 # --- matching, per database ------------------------------------------------------------------
