@@ -70,8 +70,9 @@ def links_on(page: Any) -> list[str]:
     return found
 
 
-def crawl(page: Any, start: str = "/") -> list[str]:
-    """The pages of every kind the logged-in user can reach by following links."""
+def crawl(page: Any, start: str = "/", on_page: Any = None) -> list[str]:
+    """The pages of every kind the logged-in user can reach by following links; `on_page(path)`
+    is called on each while it is open."""
     seen: dict[str, str] = {}
     queue = [start]
     while queue and len(seen) < MAX_PAGES:
@@ -81,6 +82,8 @@ def crawl(page: Any, start: str = "/") -> list[str]:
         response = page.goto(path)
         assert response is not None and response.status == 200, (path, response and response.status)
         seen[kind_of(path)] = path
+        if on_page is not None:
+            on_page(path)
         queue += [link for link in links_on(page) if kind_of(link) not in seen]
     return list(seen.values())
 
@@ -104,22 +107,28 @@ def test_every_page_fits_a_phone_and_a_laptop_for_every_role(
         page.get_by_label("Lösenord", exact=True).fill(demo.DEMO_PASSWORD)
         with page.expect_navigation():
             page.get_by_role("button", name="Logga in").click()
-        paths = crawl(page)
+        def check(path: str, viewport: dict[str, int], page: Any = page, role: str = role) -> None:
+            nonlocal pages
+            width = fits(page)
+            pages += 1
+            if width["scroll"] > width["client"]:
+                too_wide.append(f"{role} {viewport['width']} px {path}: {width}")
+            kind = (kind_of(path), viewport["width"])
+            if kind not in checked_by_axe:
+                checked_by_axe.add(kind)
+                assert_accessible(page, f"{path} as {role} at {viewport['width']} px")
+
+        # The crawl runs at the phone's width and checks each page as it goes; then the laptop.
+        paths = crawl(page, on_page=lambda path: check(path, PHONE))
         assert len(paths) >= 10, (role, paths)
-        for viewport in (PHONE, LAPTOP):
-            page.set_viewport_size(viewport)
-            for path in paths:
-                page.goto(path)
-                width = fits(page)
-                pages += 1
-                if width["scroll"] > width["client"]:
-                    too_wide.append(f"{role} {viewport['width']} px {path}: {width}")
-                kind = (kind_of(path), viewport["width"])
-                if kind not in checked_by_axe:
-                    checked_by_axe.add(kind)
-                    assert_accessible(page, f"{path} as {role} at {viewport['width']} px")
-            page.goto("/")
-            screenshot(page, f"start-{role}-{viewport['width']}")
+        page.goto("/")
+        screenshot(page, f"start-{role}-{PHONE['width']}")
+        page.set_viewport_size(LAPTOP)
+        for path in paths:
+            page.goto(path)
+            check(path, LAPTOP)
+        page.goto("/")
+        screenshot(page, f"start-{role}-{LAPTOP['width']}")
         context.close()
 
     assert too_wide == [], "\n".join(too_wide)

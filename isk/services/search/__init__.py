@@ -228,36 +228,40 @@ def _in_plan(statement: Select[Any]) -> Select[Any]:
                            Risk.archived_at.is_(None))
 
 
+def _plan_rows(kind: Kind, statement: Select[Any], matcher: _Matcher, document: Any,
+               id_column: Any, anchor: str, limit: int, offset: int) -> Group:
+    """Risks and åtgärder: hits that link to their row in the plan, with its verksamhet."""
+    rows = _matched(_in_plan(statement), matcher, document, id_column, limit=limit, offset=offset)
+    group = Group(kind, total=rows[0].total if rows else 0)
+    for row in rows:
+        url = url_for("plans.show", plan_id=row.plan_id, _anchor=f"{anchor}-{row.id}")
+        group.hits.append(Hit(_plan_title(row.year, row.unit), url, highlighted(row.snippet),
+                              row.area))
+    return group
+
+
+_PLAN_ROW_COLUMNS = (Plan.id.label("plan_id"), Plan.year, OrgUnit.name.label("unit"),
+                     ProcessArea.name.label("area"))
+
+
 def _risks(user: User, matcher: _Matcher, limit: int, offset: int) -> Group:
-    statement = _in_plan(
-        select(Risk.id, Plan.id.label("plan_id"), Plan.year, OrgUnit.name.label("unit"),
-               ProcessArea.name.label("area"))
+    statement = (
+        select(Risk.id, *_PLAN_ROW_COLUMNS)
         .join(Risk.process_area).join(ProcessArea.plan).join(Plan.org_unit)
         .where(permissions.readable_plans(user))
     )
-    rows = _matched(statement, matcher, documents.RISK, Risk.id, limit=limit, offset=offset)
-    group = Group(Kind.RISK, total=rows[0].total if rows else 0)
-    for row in rows:
-        url = url_for("plans.show", plan_id=row.plan_id, _anchor=f"risk-{row.id}")
-        group.hits.append(Hit(_plan_title(row.year, row.unit), url, highlighted(row.snippet),
-                              row.area))
-    return group
+    return _plan_rows(Kind.RISK, statement, matcher, documents.RISK, Risk.id, "risk",
+                      limit, offset)
 
 
 def _actions(user: User, matcher: _Matcher, limit: int, offset: int) -> Group:
-    statement = _in_plan(
-        select(Action.id, Plan.id.label("plan_id"), Plan.year, OrgUnit.name.label("unit"),
-               ProcessArea.name.label("area"))
+    statement = (
+        select(Action.id, *_PLAN_ROW_COLUMNS)
         .join(Action.risk).join(Risk.process_area).join(ProcessArea.plan).join(Plan.org_unit)
         .where(Action.archived_at.is_(None), permissions.readable_plans(user))
     )
-    rows = _matched(statement, matcher, documents.ACTION, Action.id, limit=limit, offset=offset)
-    group = Group(Kind.ACTION, total=rows[0].total if rows else 0)
-    for row in rows:
-        url = url_for("plans.show", plan_id=row.plan_id, _anchor=f"action-{row.id}")
-        group.hits.append(Hit(_plan_title(row.year, row.unit), url, highlighted(row.snippet),
-                              row.area))
-    return group
+    return _plan_rows(Kind.ACTION, statement, matcher, documents.ACTION, Action.id, "action",
+                      limit, offset)
 
 
 def _controls(user: User, matcher: _Matcher, limit: int, offset: int) -> Group:
