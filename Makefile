@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 export FLASK_APP := isk
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# `make run` without a mail server: mail is written here as .eml files (ISK_MAIL_OUTBOX).
+MAIL_OUTBOX ?= instance/utkorg
 
 .PHONY: run test install lint bandit load lock audit translations messages check-python clean-venv
 
@@ -28,7 +30,8 @@ run: install
 	$(BIN)/flask isk demo --if-empty
 	@echo ""
 	@echo "ISK körs på http://$(HOST):$(PORT)/  (avsluta med Ctrl+C)"
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	@echo "Utan ISK_SMTP_HOST sparas e-post (inbjudningar, påminnelser) i $(MAIL_OUTBOX)/"
+	ISK_MAIL_OUTBOX="$${ISK_MAIL_OUTBOX:-$(MAIL_OUTBOX)}" $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -324,6 +324,9 @@ def send_reminders(dry_run: bool) -> None:
     for draft in report.sent:
         click.echo(_("Skickad: %(kind)s till %(to)s", kind=draft.kind.label, to=draft.recipient))
     click.echo(_("%(n)d påminnelser skickade.", n=len(report.sent)))
+    if settings.outbox is not None and report.sent:
+        click.echo(_("Ingen e-postserver är inställd: breven sparades i %(path)s.",
+                     path=settings.outbox))
     if report.failed:
         raise click.ClickException(
             _(

@@ -77,6 +77,7 @@ SMTP_ENVIRONMENT = {
     "ISK_SMTP_PASSWORD": "SMTP_PASSWORD",
     "ISK_SMTP_TLS": "SMTP_SECURITY",
     "ISK_MAIL_FROM": "MAIL_FROM",
+    "ISK_MAIL_OUTBOX": "MAIL_OUTBOX",
     "ISK_BASE_URL": "BASE_URL",
 }
 
@@ -129,6 +130,7 @@ class BaseConfig:
     SMTP_PASSWORD = None
     SMTP_TIMEOUT = 30
     MAIL_FROM = ""
+    MAIL_OUTBOX = ""  # without SMTP_HOST: a folder to write mail into as .eml files (demo)
     BASE_URL = "http://127.0.0.1:5000"
     # Uploaded files (stickprov populations, evidence) live outside the web root: in
     # FILES_DIR (ISK_FILES_DIR), or the instance folder when unset.

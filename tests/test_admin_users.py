@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import timedelta
+from email import policy
+from email.parser import BytesParser
 
 import pytest
 from sqlalchemy import func, select
@@ -165,6 +167,37 @@ def test_when_mail_cannot_be_sent_the_user_is_kept_and_the_admin_told(people, cl
     page = page_text(client.get(response.headers["Location"]))
     assert "Brevet kunde inte skickas" in page and "ISK_SMTP_HOST" in page
     assert db.session.scalar(select(User).where(User.email == "nina@example.org")) is not None
+
+
+def test_without_a_mail_server_the_outbox_keeps_the_invitation_and_its_link_works(
+    people, client, auth, app, tmp_path
+):
+    outbox = tmp_path / "utkorg"
+    app.config.update(SMTP_HOST="", MAIL_FROM="", MAIL_OUTBOX=str(outbox), BASE_URL=BASE_URL)
+    auth.login_via_session(people["admin"])
+
+    response = invite(client, org_unit=str(people["sn"].id))
+
+    assert response.status_code == 302
+    page = page_text(client.get(response.headers["Location"]))
+    [saved] = list(outbox.glob("*.eml"))
+    assert f"brevet sparades i utkorgen ({saved})" in page
+    with open(saved, "rb") as file:
+        message = BytesParser(policy=policy.default).parse(file)
+    assert message["To"] == "nina@example.org"
+    auth.logout()
+    assert set_password(client, link_in(message)).status_code == 302
+    assert auth.login("nina@example.org", NEW_PASSWORD).status_code == 302
+
+
+def test_a_mail_server_wins_over_the_outbox(people, client, auth, app, mailbox, tmp_path):
+    app.config.update(MAIL_OUTBOX=str(tmp_path / "utkorg"))
+    auth.login_via_session(people["admin"])
+
+    assert invite(client, org_unit=str(people["sn"].id)).status_code == 302
+
+    assert len(mailbox.to("nina@example.org")) == 1
+    assert not (tmp_path / "utkorg").exists()
 
 
 def test_deactivating_ends_the_session_and_refuses_the_login(people, app, auth):

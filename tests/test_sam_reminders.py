@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -225,3 +227,22 @@ def test_smtp_settings_come_from_the_environment(monkeypatch, tmp_path):
     with app.app_context():
         link = sam.external_url("sam.follow_up", follow_up_id=7)
     assert link == "https://isk.region.example/app/sam/uppfoljningar/7"
+
+
+def test_without_a_mail_server_the_reminders_go_to_the_outbox_once(
+    due_soon, runner, app, tmp_path
+):
+    outbox = tmp_path / "utkorg"
+    app.config.update(SMTP_HOST="", MAIL_FROM="", MAIL_OUTBOX=str(outbox), BASE_URL=BASE_URL)
+
+    first = runner.invoke(args=["isk", "send-reminders"])
+    second = runner.invoke(args=["isk", "send-reminders"])
+
+    assert first.exit_code == 0, first.output
+    assert f"breven sparades i {outbox}" in first.output
+    assert "0 påminnelser skickade." in second.output
+    recipients = sorted(
+        email.message_from_bytes(path.read_bytes(), policy=email.policy.default)["To"]
+        for path in outbox.glob("*.eml")
+    )
+    assert recipients == ["elin@example.org", "fredrik@example.org"]

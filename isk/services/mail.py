@@ -1,13 +1,20 @@
-"""Sending mail over SMTP: settings from ISK_SMTP_*, one connection per run."""
+"""Sending mail over SMTP: settings from ISK_SMTP_*, one connection per run.
+
+Without a mail server (a demo, a trial on a laptop) ISK_MAIL_OUTBOX names a folder where each
+message is written as an .eml file instead; `make run` sets it to the instance folder's
+`utkorg`. A configured ISK_SMTP_HOST always wins.
+"""
 
 from __future__ import annotations
 
+import os
 import smtplib
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -29,12 +36,16 @@ class SmtpSettings:
     username: str | None = None
     password: str | None = None
     timeout: float = 30.0
+    outbox: Path | None = None  # write .eml files here instead of sending
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> SmtpSettings:
         """Read and check the SMTP_* settings; raise MailError naming what is missing."""
         host = (config.get("SMTP_HOST") or "").strip()
         sender = (config.get("MAIL_FROM") or "").strip()
+        outbox = (config.get("MAIL_OUTBOX") or "").strip()
+        if not host and outbox:
+            return cls(host="", port=0, sender=sender or "isk@localhost", outbox=Path(outbox))
         if not host:
             raise MailError(_("ISK_SMTP_HOST är inte satt: ange e-postserverns namn."))
         if not sender:
@@ -89,6 +100,13 @@ class Mailer:
 
     def __enter__(self) -> Mailer:
         settings = self.settings
+        if settings.outbox is not None:
+            try:
+                settings.outbox.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise MailError(_("Utkorgen %(path)s kan inte skapas: %(error)s",
+                                  path=settings.outbox, error=error)) from error
+            return self
         try:
             if settings.security == "ssl":
                 smtp: smtplib.SMTP = smtplib.SMTP_SSL(
@@ -115,7 +133,10 @@ class Mailer:
         self._smtp = smtp
         return self
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage) -> Path | None:
+        """Send the message; in outbox mode write it there and return the file's path."""
+        if self.settings.outbox is not None:
+            return self._write_to_outbox(message)
         if self._smtp is None:
             raise RuntimeError("Mailer used outside its `with` block")
         try:
@@ -130,6 +151,20 @@ class Mailer:
             ) from error
         if refused:
             raise MailError(_("E-postservern vägrade mottagaren %(to)s.", to=", ".join(refused)))
+        return None
+
+    def _write_to_outbox(self, message: EmailMessage) -> Path:
+        assert self.settings.outbox is not None
+        name = make_msgid(idstring="isk").strip("<>").replace("@", "_") + ".eml"
+        path = self.settings.outbox / name
+        try:
+            with open(path, "xb") as file:
+                file.write(message.as_bytes())
+                os.fsync(file.fileno())
+        except OSError as error:
+            raise MailError(_("Brevet kunde inte sparas i utkorgen %(path)s: %(error)s",
+                              path=self.settings.outbox, error=error)) from error
+        return path
 
     def __exit__(
         self,

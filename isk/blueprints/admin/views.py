@@ -49,12 +49,15 @@ def users() -> str:
 def _mail_link(user: User, link: PasswordLink, token: str, sent: str) -> None:
     """Send the link after the commit; say so, or say why not (the account is kept)."""
     try:
-        invitations.send_link(user, link, token)
+        saved = invitations.send_link(user, link, token)
     except mail.MailError as error:
         flash(_("Brevet kunde inte skickas: %(error)s Skicka en ny länk från användarens sida "
                 "när e-posten fungerar.", error=error), "error")
     else:
         flash(sent, "success")
+        if saved is not None:
+            flash(_("Ingen e-postserver är inställd: brevet sparades i utkorgen (%(path)s).",
+                    path=saved), "info")
 
 
 @bp.route("/anvandare/ny", methods=["GET", "POST"])

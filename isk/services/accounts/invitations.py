@@ -13,6 +13,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from pathlib import Path
 
 from flask import current_app
 from flask_babel import format_datetime
@@ -203,12 +204,13 @@ def link_message(user: User, link: PasswordLink, url: str, sender: str) -> Email
     return mail.build_message(sender, user.email, subject, "\n".join(lines) + "\n")
 
 
-def send_link(user: User, link: PasswordLink, token: str) -> None:
-    """Mail the link (after the caller's commit); MailError if it cannot be sent."""
+def send_link(user: User, link: PasswordLink, token: str) -> Path | None:
+    """Mail the link (after the caller's commit); MailError if it cannot be sent. Without a
+    mail server but with an outbox (a demo), the path of the file the mail was written to."""
     from ..sam.reminders import external_url
 
     settings = mail.SmtpSettings.from_config(current_app.config)
     message = link_message(user, link, external_url("auth.set_password", token=token),
                            settings.sender)
     with mail.Mailer(settings) as mailer:
-        mailer.send(message)
+        return mailer.send(message)
