@@ -12,6 +12,7 @@ from werkzeug.test import encode_multipart
 
 from isk.extensions import db
 from isk.models import ControlResult, EvidenceFile, Sample
+from isk.services.controls import evidence
 from isk.services.sampling import samples
 
 from . import control_helpers
@@ -202,6 +203,29 @@ def test_an_unwritable_evidence_folder_gives_a_clear_message_and_keeps_nothing(
     assert response.status_code == 503
     assert "Filen kunde inte sparas på servern" in page_text(response)
     assert _count(ControlResult) == 0 and _count(EvidenceFile) == 0
+
+
+def test_when_a_later_evidence_file_cannot_be_written_the_earlier_one_is_removed_too(
+        client, auth, world, files_dir, monkeypatch):
+    control = make_control(world)
+    auth.login_via_session(world["controller"])
+    names = iter(["a" * 32, "b" * 32])
+    monkeypatch.setattr(evidence.secrets, "token_hex", lambda _size: next(names))
+    blocked = files_dir / "evidence" / ("b" * 32)
+    (blocked / "inside").mkdir(parents=True)  # a folder where the second file should go
+    path = f"{_base(world, control)}/utfall/ny"
+    token = csrf_from(client.get(path))
+
+    response = client.post(path, data={
+        "csrf_token": token, "outcome": "performed", "performed_text": "Mars 2026",
+        "result_text": "Inga brister", "sample": "0",
+        "files": [(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "ett.pdf"),
+                  (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "tva.pdf")],
+    }, content_type="multipart/form-data")
+
+    assert response.status_code == 503
+    assert _count(ControlResult) == 0 and _count(EvidenceFile) == 0
+    assert sorted(p.name for p in (files_dir / "evidence").iterdir()) == ["b" * 32]
 
 
 def test_an_unwritable_population_folder_gives_a_clear_message(client, auth, world, files_dir):

@@ -4,6 +4,10 @@ A file is written under a temporary name in its folder, flushed to disk and rena
 place, so a crash or a full disk never leaves part of a file under its real name. A folder
 ISK may not write to becomes a `StorageError` (503, a message for the user, the cause in
 the log) instead of a server error.
+
+A file that belongs to a database row (an evidence file) is written before the row is
+committed; `discard_on_rollback` removes it again if that transaction rolls back (a later file
+of the same upload cannot be written, the commit fails), so no file is left that no row names.
 """
 
 from __future__ import annotations
@@ -19,10 +23,13 @@ from typing import BinaryIO
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from .errors import StorageError
 
 ABANDONED_AFTER_SECONDS = 24 * 60 * 60
+_NEW_FILES = "isk_files_written_in_transaction"
 
 
 def write_whole(path: Path, source: BinaryIO | bytes, field: str | None = None) -> None:
@@ -48,6 +55,23 @@ def write_whole(path: Path, source: BinaryIO | bytes, field: str | None = None) 
         if partial is not None:
             partial.unlink(missing_ok=True)
     _sync_directory(path.parent)
+
+
+def discard_on_rollback(session: Session, path: Path) -> None:
+    """Remove `path` if the session's transaction rolls back; keep it once it commits."""
+    session.info.setdefault(_NEW_FILES, []).append(path)
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_written_files(session: Session) -> None:
+    session.info.pop(_NEW_FILES, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _remove_written_files(session: Session) -> None:
+    for path in session.info.pop(_NEW_FILES, []):
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
 
 
 def _remove_abandoned(folder: Path) -> None:

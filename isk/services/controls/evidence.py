@@ -23,7 +23,7 @@ from ...extensions import db
 from ...models import ControlResult, EvidenceFile
 from .. import audit_log, spreadsheets
 from ..errors import DomainError
-from ..storage import write_whole
+from ..storage import discard_on_rollback, write_whole
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 MAX_NAME_LENGTH = 255
@@ -148,7 +148,9 @@ def _office_type(data: bytes) -> str | None:
 def store(result: ControlResult, upload: EvidenceUpload) -> EvidenceFile:
     """Write the file under a random name and record it on the kontrollutfall."""
     stored_name = secrets.token_hex(16)
-    write_whole(files_dir() / "evidence" / stored_name, upload.data, "files")
+    path = files_dir() / "evidence" / stored_name
+    write_whole(path, upload.data, "files")
+    discard_on_rollback(db.session(), path)
     evidence = EvidenceFile(
         result=result,
         original_name=upload.name,
