@@ -490,20 +490,6 @@ def test_a_form_without_a_valid_csrf_token_is_recorded(trail, client, auth):
     assert entry.details["path"] == "/logga-ut" and "CSRF" in entry.details["reason"]
 
 
-def test_an_anonymous_form_without_a_token_goes_to_the_application_log_not_the_trail(
-    trail, client, caplog
-):
-    before = db.session.scalar(select(func.count(AuditEntry.id)))
-
-    for _attempt in range(3):
-        response = client.post("/logga-in", data={"email": "x@example.org", "password": "x"})
-        assert response.status_code == 400
-
-    assert db.session.scalar(select(func.count(AuditEntry.id))) == before
-    assert sum("without a valid CSRF token: POST /logga-in" in record.getMessage()
-               for record in caplog.records) == 3
-
-
 def test_logging_out_is_recorded(trail, client, auth):
     auth.login(trail["controller"].email)
     auth.logout()

@@ -1,18 +1,14 @@
 """Error pages: Swedish messages, the right status, and a rollback after a server error.
 
 A refused request (403, or a form without a valid CSRF token) is recorded in the
-granskningslogg in a transaction of its own, after the request's work is rolled back. A form
-without a valid token from someone not logged in goes to the application log instead: nobody
-is accountable for it, and anyone could otherwise fill the audit trail (the login throttle
-counts only requests that reach the login view, after the CSRF check).
+granskningslogg in a transaction of its own, after the request's work is rolled back.
 """
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, render_template, request
+from flask import Flask, current_app, g, render_template
 from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
-from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -63,11 +59,7 @@ def render_error(status: int, message: str | None = None) -> tuple[str, int]:
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[str, int]:
-        if current_user.is_authenticated:
-            audit_log.record_refusal("csrf_refused", reason=error.description)
-        else:
-            current_app.logger.warning("form refused without a valid CSRF token: %s %s from %s",
-                                       request.method, request.path, request.remote_addr)
+        audit_log.record_refusal("csrf_refused", reason=error.description)
         return render_error(
             400,
             _(
