@@ -10,6 +10,7 @@ no changes.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -129,6 +130,27 @@ def controls_of(plan: Plan) -> list[Control]:
         .order_by(Control.id)
     ).all()
     return sorted(controls, key=_plan_order)
+
+
+def report_controls(plan_ids: Collection[int]) -> dict[int, list[Control]]:
+    """The live controls of each plan with their kontrollutfall, in two queries however many
+    plans (for reports and assessments: no evidence, stickprov or people).
+
+    The åtgärder and risks they follow up are not loaded here: load the plans' content (and
+    the region's plan's) first, so that each target is found in the session, not queried.
+    Each plan's list is in the order of `controls_of`.
+    """
+    by_plan: dict[int, list[Control]] = {plan_id: [] for plan_id in plan_ids}
+    if not by_plan:
+        return by_plan
+    for control in db.session.scalars(
+        select(Control)
+        .where(Control.plan_id.in_(list(by_plan)), Control.archived_at.is_(None))
+        .options(selectinload(Control.results))
+        .order_by(Control.id)
+    ):
+        by_plan[control.plan_id].append(control)
+    return {plan_id: sorted(found, key=_plan_order) for plan_id, found in by_plan.items()}
 
 
 def _plan_order(control: Control) -> tuple[object, ...]:
