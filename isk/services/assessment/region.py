@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from ...extensions import db
 from ...models import (
@@ -24,8 +23,8 @@ from ...models import (
     OrgUnitKind,
 )
 from .. import clock, org
-from ..sam.indicator import SamIndicator, indicator_for
-from .evidence import Figures, gather
+from ..sam.indicator import SamIndicator, indicators_for
+from .evidence import Figures, gather_many
 
 
 @dataclass(frozen=True)
@@ -63,32 +62,56 @@ class RegionOverview:
                 if u.judgement in (Judgement.PARTLY, Judgement.INSUFFICIENT)]
 
 
-def _adopted_figures(assessment: Assessment) -> Figures | None:
-    revision = db.session.scalar(select(AssessmentRevision)
-                                 .where(AssessmentRevision.assessment_id == assessment.id)
-                                 .order_by(AssessmentRevision.number.desc()).limit(1))
-    stored = (revision.snapshot or {}).get("figures") if revision else None
-    if not stored:
-        return None
-    return Figures(**{k: v for k, v in stored.items() if k in Figures.__dataclass_fields__})
+def _adopted_figures(assessments: list[Assessment]) -> dict[int, Figures]:
+    """The figures each assessment was fastställd on (its latest version's), in one query."""
+    if not assessments:
+        return {}
+    latest: dict[int, AssessmentRevision] = {}
+    for revision in db.session.scalars(
+        select(AssessmentRevision)
+        .where(AssessmentRevision.assessment_id.in_([a.id for a in assessments]))
+        .order_by(AssessmentRevision.number.desc())
+    ):
+        latest.setdefault(revision.assessment_id, revision)
+    figures = {}
+    for assessment_id, revision in latest.items():
+        stored = (revision.snapshot or {}).get("figures")
+        if stored:
+            figures[assessment_id] = Figures(**{k: v for k, v in stored.items()
+                                                if k in Figures.__dataclass_fields__})
+    return figures
 
 
 def region_overview(region: OrgUnit, year: int) -> RegionOverview:
-    """Each nämnd's helår judgement of the year, and the region's own."""
+    """Each nämnd's helår judgement of the year, and the region's own.
+
+    In a fixed number of queries however many nämnder: the evidence of those not yet judged
+    is gathered for all of them at once, the SAM indicators are counted in one query, and
+    the figures the others were fastställda on are read in one.
+    """
     nämnder = [unit for unit in org.subtree(region, live_only=True)
                if unit.kind is OrgUnitKind.NAMND]
     assessments = {a.org_unit_id: a for a in db.session.scalars(
         select(Assessment).where(
             Assessment.org_unit_id.in_([u.id for u in nämnder] + [region.id]),
             Assessment.year == year, Assessment.period == AssessmentPeriod.ANNUAL,
-            Assessment.archived_at.is_(None))
-        .options(selectinload(Assessment.org_unit)))}
+            Assessment.archived_at.is_(None)))}  # their units are among those just read
     today = clock.today()
+    adopted = [a for a in assessments.values() if a.is_adopted and a.org_unit_id != region.id]
+    frozen = _adopted_figures(adopted)
+    indicators = indicators_for(nämnder, year)
+
+    def frozen_figures(unit: OrgUnit) -> Figures | None:
+        assessment = assessments.get(unit.id)
+        return frozen.get(assessment.id) if assessment and assessment.is_adopted else None
+
+    to_gather = [unit for unit in nämnder if frozen_figures(unit) is None]
+    gathered = gather_many(to_gather, year, AssessmentPeriod.ANNUAL, today, indicators)
     units = []
     for unit in nämnder:
         assessment = assessments.get(unit.id)
-        frozen = _adopted_figures(assessment) if assessment and assessment.is_adopted else None
-        figures = frozen or gather(unit, year, AssessmentPeriod.ANNUAL, today).figures
-        units.append(UnitJudgement(unit, assessment, figures, frozen is not None,
-                                   indicator_for(unit, year)))
+        figures = frozen_figures(unit)
+        units.append(UnitJudgement(
+            unit, assessment, figures or gathered[unit.id].figures, figures is not None,
+            indicators[unit.id]))
     return RegionOverview(region, year, units, assessments.get(region.id))

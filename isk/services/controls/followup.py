@@ -189,8 +189,9 @@ class FollowUpReport:
 
 
 def content_options() -> tuple[Any, ...]:
-    """Load plans with their unit, verksamheter, risks (with owners) and åtgärder: the plan
-    and its unit in the plans' query, then one query per level however many plans."""
+    """Load plans with their unit, verksamheter, risks, owners and åtgärder in three queries
+    however many plans: the plans with their units, the verksamheter, and the risks with
+    their owners and åtgärder joined."""
     risks = selectinload(Plan.process_areas).selectinload(ProcessArea.risks)
     return (
         undefer(Plan.latest_revision),
@@ -198,13 +199,13 @@ def content_options() -> tuple[Any, ...]:
         undefer(Plan.annual_assessed),
         joinedload(Plan.org_unit),
         risks.joinedload(Risk.owner),
-        risks.selectinload(Risk.actions),
+        risks.joinedload(Risk.actions),
     )
 
 
 def load_for_report(plan_id: int) -> tuple[Plan, Plan | None] | None:
     """The live plan and the region's plan of its year (None for the region's own plan), both
-    with their content, in four queries: what a report or the controls' pages show."""
+    with their content, in three queries: what a report or the controls' pages show."""
     target, unit, region = aliased(Plan), aliased(OrgUnit), aliased(OrgUnit)
     region_plans = (
         select(Plan.id)
@@ -233,11 +234,13 @@ _LOOK_UP: Any = object()
 
 def build_report(plan: Plan, period: Period, today: date | None = None, *,
                  controls: list[Control] | None = None,
-                 region_plan: Plan | None = _LOOK_UP) -> FollowUpReport:
+                 region_plan: Plan | None = _LOOK_UP,
+                 texts: RegionTexts | None = None) -> FollowUpReport:
     """The report's rows; load the plan with its content first for a fixed number of queries.
 
     `controls` (the plan's, from `report_controls`) and `region_plan` (the region's plan of
-    the year, loaded with its content, or None) save their queries when already loaded.
+    the year, loaded with its content, or None) and `texts` (the region's) save their queries
+    when already loaded.
     """
     today = today or clock.today()
     year = plan.year
@@ -251,7 +254,8 @@ def build_report(plan: Plan, period: Period, today: date | None = None, *,
     if region_plan is _LOOK_UP:
         region_plan = region_plan_for(plan)
     return FollowUpReport(plan, period, period.date_range(year), rows,
-                          _action_rows(plan, counts, region_plan), region_texts(plan.org_unit))
+                          _action_rows(plan, counts, region_plan),
+                          texts or region_texts(plan.org_unit))
 
 
 def _group(control: Control) -> str:

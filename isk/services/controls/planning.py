@@ -16,7 +16,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ...extensions import db
 from ...models import (
@@ -133,7 +133,7 @@ def controls_of(plan: Plan) -> list[Control]:
 
 
 def report_controls(plan_ids: Collection[int]) -> dict[int, list[Control]]:
-    """The live controls of each plan with their kontrollutfall, in two queries however many
+    """The live controls of each plan with their kontrollutfall, in one query however many
     plans (for reports and assessments: no evidence, stickprov or people).
 
     The åtgärder and risks they follow up are not loaded here: load the plans' content (and
@@ -146,9 +146,9 @@ def report_controls(plan_ids: Collection[int]) -> dict[int, list[Control]]:
     for control in db.session.scalars(
         select(Control)
         .where(Control.plan_id.in_(list(by_plan)), Control.archived_at.is_(None))
-        .options(selectinload(Control.results))
+        .options(joinedload(Control.results))
         .order_by(Control.id)
-    ):
+    ).unique():
         by_plan[control.plan_id].append(control)
     return {plan_id: sorted(found, key=_plan_order) for plan_id, found in by_plan.items()}
 
