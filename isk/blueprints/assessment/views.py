@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from ...extensions import db
@@ -106,6 +107,7 @@ def _page(item: Assessment, status: int = 200, **forms: object) -> tuple[str, in
                                                  **assessment.AssessmentContent.of(item).values())
     revisions = db.session.scalars(
         select(AssessmentRevision).where(AssessmentRevision.assessment_id == item.id)
+        .options(joinedload(AssessmentRevision.created_by))
         .order_by(AssessmentRevision.number)).all()
     return render_template(
         "assessment/show.html", item=item, evidence=evidence,
@@ -116,7 +118,8 @@ def _page(item: Assessment, status: int = 200, **forms: object) -> tuple[str, in
         may_edit=may_edit and item.archived_at is None,
         may_adopt=may_adopt, adoption_refusal=assessment.adoption_refusal(item),
         revisions=revisions,
-        changed_figures=assessment.figures_changed_since_adoption(item, evidence.figures)
+        changed_figures=assessment.figures_changed_since_adoption(
+            item, evidence.figures, revisions[-1] if revisions else None)
         if item.is_adopted else [],
     ), status
 

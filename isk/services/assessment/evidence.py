@@ -167,7 +167,7 @@ def plans_for(unit: OrgUnit, year: int) -> list[Plan]:
 def _load_plans(units: Sequence[OrgUnit], year: int
                 ) -> tuple[dict[int, list[Plan]], dict[int, Plan]]:
     """The year's live plans of each unit and below (by unit path), and the region's plans of
-    the year (by region id), all with their content, in four queries however many units."""
+    the year (by region id), all with their content, in two queries however many units."""
     regions = {org.region_of(unit) for unit in units}
     found = db.session.scalars(
         select(Plan).join(Plan.org_unit)
@@ -175,7 +175,7 @@ def _load_plans(units: Sequence[OrgUnit], year: int
                or_(*(org.within(unit) for unit in units), Plan.org_unit_id.in_(regions)))
         .options(*content_options())
         .order_by(OrgUnit.path, Plan.id)
-    ).all()
+    ).unique().all()
     by_unit: dict[int, list[Plan]] = {unit.id: [] for unit in units}
     for plan in found:
         for unit in units:

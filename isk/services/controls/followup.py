@@ -18,7 +18,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
-from sqlalchemy.orm import aliased, joinedload, selectinload, undefer
+from sqlalchemy.orm import aliased, joinedload, undefer
 
 from ...extensions import db
 from ...models import (
@@ -189,10 +189,10 @@ class FollowUpReport:
 
 
 def content_options() -> tuple[Any, ...]:
-    """Load plans with their unit, verksamheter, risks, owners and åtgärder in three queries
-    however many plans: the plans with their units, the verksamheter, and the risks with
-    their owners and åtgärder joined."""
-    risks = selectinload(Plan.process_areas).selectinload(ProcessArea.risks)
+    """Load plans with their unit, verksamheter, risks, owners and åtgärder in two queries
+    however many plans: the plans with their units and verksamheter, then the risks with
+    their owners and åtgärder (the query's result must be made `unique()`)."""
+    risks = joinedload(Plan.process_areas).selectinload(ProcessArea.risks)
     return (
         undefer(Plan.latest_revision),
         undefer(Plan.has_next_year),
@@ -205,7 +205,7 @@ def content_options() -> tuple[Any, ...]:
 
 def load_for_report(plan_id: int) -> tuple[Plan, Plan | None] | None:
     """The live plan and the region's plan of its year (None for the region's own plan), both
-    with their content, in three queries: what a report or the controls' pages show."""
+    with their content, in two queries: what a report or the controls' pages show."""
     target, unit, region = aliased(Plan), aliased(OrgUnit), aliased(OrgUnit)
     region_plans = (
         select(Plan.id)
@@ -220,7 +220,7 @@ def load_for_report(plan_id: int) -> tuple[Plan, Plan | None] | None:
         .where(or_(Plan.id == plan_id, Plan.id.in_(region_plans)), Plan.archived_at.is_(None))
         .options(*content_options())
         .order_by(Plan.id)
-    ).all()
+    ).unique().all()
     plan = next((p for p in found if p.id == plan_id), None)
     if plan is None:
         return None
