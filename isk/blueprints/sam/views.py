@@ -167,7 +167,8 @@ def render_round(sam_round: SamRound, unit: OrgUnit, status: int = 200) -> tuple
             overview=overview,
             target_text=overview.target_text,
             root=root,
-            breadcrumbs=[u for u in org.units_above(unit) if root and root.contains(u)],
+            breadcrumbs=([unit] if root is not None and unit.id == root.id else
+                         [u for u in org.units_above(unit) if root and root.contains(u)]),
             close_form=forms.CloseRoundForm(data={"version": sam_round.version_id}),
             may_manage=can(current_user, Permission.MANAGE_SAM, sam_round.org_unit),
         ),

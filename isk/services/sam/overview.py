@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from ...extensions import db
 from ...models import (
@@ -103,20 +103,23 @@ class Overview:
 def build_overview(sam_round: SamRound, unit: OrgUnit, when: date | None = None) -> Overview:
     """Shares per org unit, the overdue list and the delvis/nej answers, for `unit` and below.
 
-    Loads in a fixed number of queries whatever the size of the round.
+    Loads in a fixed number of queries whatever the size of the round: the units, the
+    follow-ups with their chefs and units, their answers, their returns and the target.
     """
     when = when or clock.today()
     units = org.subtree(unit)
+    delegating = aliased(User)
     follow_ups = db.session.scalars(
         select(SamFollowUp)
         .join(SamFollowUp.org_unit)
         .join(SamFollowUp.manager)
+        .outerjoin(delegating, SamFollowUp.delegating_manager)
         .where(SamFollowUp.round_id == sam_round.id, org.within(unit))
         .options(
-            selectinload(SamFollowUp.round),
-            selectinload(SamFollowUp.manager),
-            selectinload(SamFollowUp.org_unit),
-            selectinload(SamFollowUp.delegating_manager),
+            # The round is `sam_round` itself; the people and units are joined.
+            contains_eager(SamFollowUp.manager),
+            contains_eager(SamFollowUp.org_unit),
+            contains_eager(SamFollowUp.delegating_manager.of_type(delegating)),
             selectinload(SamFollowUp.answers),
             selectinload(SamFollowUp.returns),
         )
