@@ -85,26 +85,29 @@ class AssessmentContent(Content):
 
 
 def _options() -> tuple[Any, ...]:
-    """The assessment with its unit and people joined, and its förbättringsområden with the
-    risk or åtgärd each was carried into: two queries, whatever is in the session."""
-    improvements = selectinload(Assessment.improvements)
+    """The assessment with everything its page shows, in one query (its result must be made
+    `unique()`): its unit and people, its förbättringsområden with the risk or åtgärd each
+    was carried into, and its versions with who made them."""
+    improvements = joinedload(Assessment.improvements)
     return (joinedload(Assessment.org_unit), joinedload(Assessment.adopted_by),
             joinedload(Assessment.created_by),
             improvements.joinedload(ImprovementArea.carried_risk)
             .joinedload(Risk.process_area),
             improvements.joinedload(ImprovementArea.carried_action).joinedload(Action.risk)
-            .joinedload(Risk.process_area))
+            .joinedload(Risk.process_area),
+            joinedload(Assessment.revisions).joinedload(AssessmentRevision.created_by))
 
 
 def load_assessment(assessment_id: int) -> Assessment | None:
-    return db.session.scalar(select(Assessment).where(
-        Assessment.id == assessment_id, Assessment.archived_at.is_(None)).options(*_options()))
+    return db.session.scalars(select(Assessment).where(
+        Assessment.id == assessment_id, Assessment.archived_at.is_(None)).options(*_options())
+    ).unique().first()
 
 
 def find_assessment(unit: OrgUnit, year: int, period: AssessmentPeriod) -> Assessment | None:
-    return db.session.scalar(select(Assessment).where(
+    return db.session.scalars(select(Assessment).where(
         Assessment.org_unit_id == unit.id, Assessment.year == year, Assessment.period == period,
-        Assessment.archived_at.is_(None)).options(*_options()))
+        Assessment.archived_at.is_(None)).options(*_options())).unique().first()
 
 
 def assessments_visible_to(user: User) -> Sequence[Assessment]:

@@ -9,15 +9,16 @@ fastställd the same way as a nämnd's.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ...extensions import db
 from ...models import (
     Assessment,
     AssessmentPeriod,
-    AssessmentRevision,
     Judgement,
     OrgUnit,
     OrgUnitKind,
@@ -62,43 +63,47 @@ class RegionOverview:
                 if u.judgement in (Judgement.PARTLY, Judgement.INSUFFICIENT)]
 
 
-def _adopted_figures(assessments: list[Assessment]) -> dict[int, Figures]:
-    """The figures each assessment was fastställd on (its latest version's), in one query."""
-    if not assessments:
-        return {}
-    latest: dict[int, AssessmentRevision] = {}
-    for revision in db.session.scalars(
-        select(AssessmentRevision)
-        .where(AssessmentRevision.assessment_id.in_([a.id for a in assessments]))
-        .order_by(AssessmentRevision.number.desc())
-    ):
-        latest.setdefault(revision.assessment_id, revision)
-    figures = {}
-    for assessment_id, revision in latest.items():
-        stored = (revision.snapshot or {}).get("figures")
-        if stored:
-            figures[assessment_id] = Figures(**{k: v for k, v in stored.items()
-                                                if k in Figures.__dataclass_fields__})
-    return figures
+def _adopted_figures(assessment: Assessment) -> Figures | None:
+    """The figures the assessment was fastställd on: its latest version's (loaded with it)."""
+    revision = assessment.revisions[-1] if assessment.revisions else None
+    stored = (revision.snapshot or {}).get("figures") if revision else None
+    if not stored:
+        return None
+    return Figures(**{k: v for k, v in stored.items() if k in Figures.__dataclass_fields__})
 
 
-def region_overview(region: OrgUnit, year: int) -> RegionOverview:
+def region_units(region_id: int) -> list[OrgUnit]:
+    """The live units of the region with this id, the region first (in tree order), in one
+    query; empty if there is no such region."""
+    path = (select(OrgUnit.path)
+            .where(OrgUnit.id == region_id, OrgUnit.kind == OrgUnitKind.REGION)
+            .scalar_subquery())
+    return list(db.session.scalars(
+        select(OrgUnit).where(OrgUnit.path.startswith(path), OrgUnit.archived_at.is_(None))
+        .order_by(OrgUnit.path)))
+
+
+def region_overview(region: OrgUnit, year: int,
+                    units: Sequence[OrgUnit] | None = None) -> RegionOverview:
     """Each nämnd's helår judgement of the year, and the region's own.
 
-    In a fixed number of queries however many nämnder: the evidence of those not yet judged
-    is gathered for all of them at once, the SAM indicators are counted in one query, and
-    the figures the others were fastställda on are read in one.
+    In a fixed number of queries however many nämnder: the assessments with their versions,
+    the evidence of the nämnder not yet judged gathered for all of them at once, and the SAM
+    indicators counted in one query. `units` (`region_units`) saves reading the tree again.
     """
-    nämnder = [unit for unit in org.subtree(region, live_only=True)
+    nämnder = [unit for unit in (org.subtree(region, live_only=True) if units is None
+                                 else units)
                if unit.kind is OrgUnitKind.NAMND]
     assessments = {a.org_unit_id: a for a in db.session.scalars(
         select(Assessment).where(
             Assessment.org_unit_id.in_([u.id for u in nämnder] + [region.id]),
             Assessment.year == year, Assessment.period == AssessmentPeriod.ANNUAL,
-            Assessment.archived_at.is_(None)))}  # their units are among those just read
+            Assessment.archived_at.is_(None))
+        .options(joinedload(Assessment.revisions))).unique()}
     today = clock.today()
-    adopted = [a for a in assessments.values() if a.is_adopted and a.org_unit_id != region.id]
-    frozen = _adopted_figures(adopted)
+    frozen = {a.id: figures for a in assessments.values()
+              if a.is_adopted and a.org_unit_id != region.id
+              and (figures := _adopted_figures(a)) is not None}
     indicators = indicators_for(nämnder, year)
 
     def frozen_figures(unit: OrgUnit) -> Figures | None:
