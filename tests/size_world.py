@@ -39,8 +39,8 @@ from isk.models import (
     User,
 )
 from isk.services import accounts, assessment, controls, org, plans, sam
-from isk.services.controls.planning import PLAN_TARGET
 from isk.services.clock import frozen_today
+from isk.services.controls.planning import PLAN_TARGET
 
 YEAR = 2026
 TODAY = date(2026, 10, 15)  # in T3, after delår: every kind of work waits
@@ -222,7 +222,7 @@ def build_world(size: Size) -> World:
     with frozen_today(date(YEAR, 3, 1)):
         data = "nr;belopp\n" + "".join(f"F{n};{n * 37 % 5000 + 100}\n" for n in range(1, 301))
         population = samples.keep_population(io.BytesIO(data.encode()), "fakturor.csv", None)
-        for plan, unit in zip(unit_plans, units, strict=True):
+        for plan in unit_plans:
             _sample(plan, size, population, users["controller"])
         db.session.commit()
 
