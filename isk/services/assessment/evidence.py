@@ -297,6 +297,8 @@ def gather_many(units: Sequence[OrgUnit], year: int, period: AssessmentPeriod, t
     """`gather` for several units at once (a region's nämnder), in a fixed number of queries:
     their plans and the region's with content, the controls with their results, the
     stickprov with their items. `sam` holds each unit's SAM indicator."""
+    if not units:
+        return {}
     report = report_period(period)
     dates = report.date_range(year)
     as_of = min(today, dates.end)
