@@ -28,7 +28,7 @@ def report_or_404(plan_id: int, period: Period) -> followup.FollowUpReport:
     found = followup.load_for_report(plan_id) or abort(404)
     plan, region_plan = found
     require(Permission.VIEW_PLAN, plan)
-    controls = report_controls([plan.id])[plan.id]
+    controls = report_controls([plan], [region_plan] if region_plan else [])[plan.id]
     return followup.build_report(plan, period, controls=controls, region_plan=region_plan)
 
 

@@ -304,7 +304,7 @@ def gather_many(units: Sequence[OrgUnit], year: int, period: AssessmentPeriod, t
     as_of = min(today, dates.end)
     by_unit, region_plans = _load_plans(units, year)
     plans = list(dict.fromkeys(plan for found in by_unit.values() for plan in found))
-    controls = report_controls([plan.id for plan in plans])
+    controls = report_controls(plans, list(region_plans.values()))
     texts: dict[int, RegionTexts] = {}
     for plan in plans:  # one query per region (a region's page: one)
         region = org.region_of(plan.org_unit)
