@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from flask import g, has_request_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -100,12 +101,19 @@ class RegionTexts:
         return self.requirements[2:]
 
 
+_CACHE = "isk_region_texts"
+
+
 def region_texts(unit: OrgUnit) -> RegionTexts:
-    """The texts of the region the unit belongs to, in one query."""
-    stored = {row.key: row.text for row in db.session.scalars(
-        select(RegionText).where(RegionText.region_id == org.region_of(unit)))}
-    texts = {key: stored.get(key) or str(DEFAULT_TEXTS[key]) for key in RegionTextKey}
-    return RegionTexts(texts, frozenset(stored))
+    """The texts of the region the unit belongs to, in one query, read once per request."""
+    region_id = org.region_of(unit)
+    cache = g.setdefault(_CACHE, {}) if has_request_context() else {}
+    if region_id not in cache:
+        stored = {row.key: row.text for row in db.session.scalars(
+            select(RegionText).where(RegionText.region_id == region_id))}
+        texts = {key: stored.get(key) or str(DEFAULT_TEXTS[key]) for key in RegionTextKey}
+        cache[region_id] = RegionTexts(texts, frozenset(stored))
+    return cache[region_id]
 
 
 def stored_texts(region: OrgUnit) -> dict[RegionTextKey, RegionText]:
@@ -145,4 +153,6 @@ def save_texts(region: OrgUnit, texts: Mapping[RegionTextKey, str],
                          after=value)
         changed += 1
     db.session.flush()
+    if has_request_context():
+        g.pop(_CACHE, None)  # the request reads the texts anew
     return changed

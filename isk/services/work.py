@@ -1,7 +1,11 @@
 """What waits for a user: the start page's list of work, per role, in a fixed number of queries.
 
-Each part is one query (two where a collection is loaded with it), asked only of the roles
-it concerns, so the page costs the same however much work there is:
+Each part is one query, asked only of the roles it concerns, with what its lines show joined
+into it (never loaded row by row), so the page costs the same however much work there is.
+The plans the user sees are read once: the list of plans, the drafts waiting for adoption,
+the periods to assess and this year's follow-up reports all come from that one query, and
+all of SAM (the user's own follow-ups, those to stämma av, those below not kvitterade and
+returned tasks to answer) is one more:
 
 - controls the user is responsible for (a controller also those nobody is) that are overdue,
   or due this tertial or within 30 days, in adopted plans;
@@ -23,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import and_, false, func, or_, select, true
-from sqlalchemy.orm import aliased, contains_eager, selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from ..extensions import db
 from ..models import (
@@ -50,7 +54,7 @@ from ..models import (
     SamRound,
     User,
 )
-from ..permissions import Permission, has_permission
+from ..permissions import Permission, has_permission, may_confirm_follow_up
 from . import clock, org, sam
 from .assessment.assessments import ASSESSING_KINDS
 from .controls import periods
@@ -123,6 +127,7 @@ class Work:
     invited: Sequence[User] = ()
     reports: list[tuple[Plan, Period]] = field(default_factory=list)
     reperform: Sequence[Sample] = ()
+    plans: Sequence[Plan] = ()  # every live plan the user sees, newest year first
 
     @property
     def count(self) -> int:
@@ -173,9 +178,9 @@ def due_controls(user: User, today: date) -> list[DueControl]:
         .where(mine, Control.archived_at.is_(None), Plan.archived_at.is_(None),
                Plan.status == PlanStatus.ADOPTED, Plan.year <= today.year)
         .options(contains_eager(Control.plan).contains_eager(Plan.org_unit),
-                 selectinload(Control.results))
+                 joinedload(Control.results))
         .order_by(Plan.year, Control.id)
-    ).all()
+    ).unique().all()
     horizon = max(current_period(today).date_range(today.year).end, today + SOON)
     due = [item for control in controls
            if (item := _waiting_occurrence(control, horizon, today)) is not None]
@@ -186,13 +191,14 @@ def open_samples(user: User) -> list[OpenSample]:
     unexamined = func.count(SampleItem.id).filter(SampleItem.outcome.is_(None))
     rows = db.session.execute(
         select(Sample, unexamined, func.count(SampleItem.id))
-        .join(Sample.items).join(Sample.control).join(Control.plan)
+        .join(Sample.items).join(Sample.control).join(Control.plan).join(Plan.org_unit)
         .where(or_(Sample.created_by_id == user.id, Control.responsible_id == user.id),
                Sample.archived_at.is_(None), Control.archived_at.is_(None),
                Plan.archived_at.is_(None))
-        .group_by(Sample.id, Control.id, Plan.id)
+        .group_by(Sample.id, Control.id, Plan.id, OrgUnit.id)
         .having(unexamined > 0)
-        .options(contains_eager(Sample.control).contains_eager(Control.plan))
+        .options(contains_eager(Sample.control).contains_eager(Control.plan)
+                 .contains_eager(Plan.org_unit))
         .order_by(Sample.created_at)
     ).all()
     return [OpenSample(sample, waiting, total) for sample, waiting, total in rows]
@@ -210,48 +216,57 @@ def due_actions(user: User, today: date) -> list[DueAction]:
                Plan.status == PlanStatus.ADOPTED,
                Action.status.in_([ActionStatus.PLANNED, ActionStatus.IN_PROGRESS]),
                Action.due_date <= today + SOON)
-        .options(contains_eager(Action.risk))
+        .options(contains_eager(Action.risk), contains_eager(Plan.org_unit))
         .order_by(Action.due_date, Action.id)
     ).all()
     return [DueAction(action, plan, action.due_date < today) for action, plan in rows]
 
 
-def draft_plans(user: User) -> Sequence[Plan]:
-    return db.session.scalars(
+def visible_plans(user: User) -> Sequence[Plan]:
+    """The live plans in the user's scope, newest year first, each with its unit (one query):
+    the start page's list of plans, and where its other lists of plans are taken from."""
+    query = (
         select(Plan).join(Plan.org_unit)
-        .where(Plan.status == PlanStatus.DRAFT, Plan.archived_at.is_(None), _scoped(user))
+        .where(Plan.archived_at.is_(None))
         .options(contains_eager(Plan.org_unit))
-        .order_by(Plan.year, OrgUnit.path)
-    ).all()
+        .order_by(Plan.year.desc(), OrgUnit.path)
+    )
+    scoped = org.user_scope(query, user)
+    return [] if scoped is None else db.session.scalars(scoped).all()
 
 
-def assessment_tasks(user: User, today: date) -> list[AssessmentTask]:
-    """Drafts to finish or fastställa, and periods that have ended without an assessment."""
-    drafts = db.session.scalars(
+def draft_plans(plans: Sequence[Plan]) -> list[Plan]:
+    """The drafts among the user's plans, oldest year first."""
+    return sorted((plan for plan in plans if plan.status is PlanStatus.DRAFT),
+                  key=lambda plan: (plan.year, plan.org_unit.path))
+
+
+def assessment_tasks(user: User, today: date, plans: Sequence[Plan]) -> list[AssessmentTask]:
+    """Drafts to finish or fastställa, and periods that have ended without an assessment.
+
+    One query reads the drafts and the assessments of the two years a period may have
+    ended in; the plans are the user's (`visible_plans`).
+    """
+    assessments = db.session.scalars(
         select(Assessment).join(Assessment.org_unit)
-        .where(Assessment.status == AssessmentStatus.DRAFT, Assessment.archived_at.is_(None),
-               _scoped(user))
+        .where(Assessment.archived_at.is_(None), _scoped(user),
+               or_(Assessment.status == AssessmentStatus.DRAFT,
+                   Assessment.year >= today.year - 1))
         .options(contains_eager(Assessment.org_unit))
         .order_by(Assessment.year, OrgUnit.path, Assessment.period.desc())
     ).all()
-    tasks = [AssessmentTask(a.org_unit, a.year, a.period, a) for a in drafts]
+    tasks = [AssessmentTask(a.org_unit, a.year, a.period, a) for a in assessments
+             if a.status is AssessmentStatus.DRAFT]
     if not has_permission(user, Permission.EDIT_PLAN):
         return tasks
     # Plans whose delår (after August) or helår (after December) has ended, not yet assessed.
-    plans = db.session.scalars(
-        select(Plan).join(Plan.org_unit)
-        .where(Plan.status == PlanStatus.ADOPTED, Plan.archived_at.is_(None),
-               Plan.year <= today.year, Plan.year >= today.year - 1,
-               OrgUnit.kind.in_(ASSESSING_KINDS), OrgUnit.archived_at.is_(None),
-               _scoped(user))
-        .options(contains_eager(Plan.org_unit))
-    ).all()
-    existing = {tuple(row) for row in db.session.execute(
-        select(Assessment.org_unit_id, Assessment.year, Assessment.period)
-        .where(Assessment.archived_at.is_(None),
-               Assessment.org_unit_id.in_([plan.org_unit_id for plan in plans]))
-    )}
-    for plan in plans:
+    existing = {(a.org_unit_id, a.year, a.period) for a in assessments}
+    ended_plans = sorted(
+        (plan for plan in plans
+         if plan.status is PlanStatus.ADOPTED and today.year - 1 <= plan.year <= today.year
+         and plan.org_unit.kind in ASSESSING_KINDS and plan.org_unit.archived_at is None),
+        key=lambda plan: plan.id)
+    for plan in ended_plans:
         ended = [AssessmentPeriod.INTERIM] if today > date(plan.year, 8, 31) else []
         if today.year > plan.year:
             ended.append(AssessmentPeriod.ANNUAL)
@@ -261,29 +276,59 @@ def assessment_tasks(user: User, today: date) -> list[AssessmentTask]:
     return tasks
 
 
-def returns_to_answer(user: User) -> Sequence[SamReturn]:
-    return db.session.scalars(
-        select(SamReturn).join(SamReturn.follow_up).join(SamFollowUp.round)
-        .where(SamFollowUp.delegating_manager_id == user.id, SamReturn.archived_at.is_(None),
-               SamReturn.response.is_(None), SamRound.status == RoundStatus.OPEN,
-               SamRound.archived_at.is_(None),
-               SamFollowUp.status.in_([FollowUpStatus.ACKNOWLEDGED, FollowUpStatus.CONFIRMED]))
-        .options(contains_eager(SamReturn.follow_up).selectinload(SamFollowUp.manager))
-        .order_by(SamReturn.created_at)
-    ).all()
+@dataclass(frozen=True)
+class SamWork:
+    inbox: sam.Inbox
+    returns: list[SamReturn]
+    not_answered_below: list[SamFollowUp]
 
 
-def not_answered_below(user: User) -> Sequence[SamFollowUp]:
-    """The chefs this user is fördelande chef for who have not yet kvitterat."""
-    return db.session.scalars(
-        select(SamFollowUp).join(SamFollowUp.round)
-        .where(SamFollowUp.delegating_manager_id == user.id,
-               SamFollowUp.status.in_([FollowUpStatus.NOT_STARTED, FollowUpStatus.ANSWERED,
-                                       FollowUpStatus.SENT_BACK]),
-               SamRound.status == RoundStatus.OPEN, SamRound.archived_at.is_(None))
-        .options(contains_eager(SamFollowUp.round), selectinload(SamFollowUp.manager))
+_DONE = (FollowUpStatus.ACKNOWLEDGED, FollowUpStatus.CONFIRMED)
+_NOT_DONE = (FollowUpStatus.NOT_STARTED, FollowUpStatus.ANSWERED, FollowUpStatus.SENT_BACK)
+
+
+def sam_work(user: User) -> SamWork:
+    """In one query, the open rounds' follow-ups that concern the user, with the returned
+    tasks still to answer: the user's own follow-ups (as `sam.inbox`), those to stämma av,
+    the chefs below who have not kvitterat, and the returns from chefs below."""
+    manages = has_permission(user, Permission.MANAGE_SAM)
+    round_unit, chef_unit = aliased(OrgUnit), aliased(OrgUnit)
+    manager, delegating = aliased(User), aliased(User)
+    mine_to_answer = and_(SamFollowUp.delegating_manager_id == user.id,
+                          SamFollowUp.status.in_(_DONE))
+    rows = db.session.execute(
+        select(SamFollowUp, SamReturn)
+        .join(SamFollowUp.round).join(round_unit, SamRound.org_unit)
+        .join(manager, SamFollowUp.manager).join(chef_unit, SamFollowUp.org_unit)
+        .outerjoin(delegating, SamFollowUp.delegating_manager)
+        .outerjoin(SamReturn, and_(SamReturn.follow_up_id == SamFollowUp.id, mine_to_answer,
+                                   SamReturn.archived_at.is_(None),
+                                   SamReturn.response.is_(None)))
+        .where(SamRound.status == RoundStatus.OPEN, SamRound.archived_at.is_(None),
+               or_(SamFollowUp.manager_id == user.id,
+                   SamFollowUp.delegating_manager_id == user.id,
+                   and_(SamFollowUp.delegating_manager_id.is_(None),
+                        SamFollowUp.status == FollowUpStatus.ACKNOWLEDGED)
+                   if manages else false()))
+        .options(contains_eager(SamFollowUp.round).contains_eager(SamRound.org_unit.of_type(
+                     round_unit)),
+                 contains_eager(SamFollowUp.manager.of_type(manager)),
+                 contains_eager(SamFollowUp.org_unit.of_type(chef_unit)),
+                 contains_eager(SamFollowUp.delegating_manager.of_type(delegating)))
         .order_by(SamFollowUp.due_on, SamFollowUp.id)
     ).all()
+    follow_ups = list(dict.fromkeys(follow_up for follow_up, _returned in rows))
+    own = [f for f in follow_ups if f.manager_id == user.id and f.status not in _DONE]
+    to_confirm = [f for f in follow_ups
+                  if f.status is FollowUpStatus.ACKNOWLEDGED and f.manager_id != user.id
+                  and (f.delegating_manager_id == user.id
+                       or (manages and f.delegating_manager_id is None))
+                  and may_confirm_follow_up(user, f)]
+    below = [f for f in follow_ups
+             if f.delegating_manager_id == user.id and f.status in _NOT_DONE]
+    returns = sorted((returned for _follow_up, returned in rows if returned is not None),
+                     key=lambda returned: (returned.created_at, returned.id))
+    return SamWork(sam.Inbox(own, to_confirm), returns, below)
 
 
 def rounds_behind(user: User, today: date) -> list[RoundStanding]:
@@ -316,16 +361,13 @@ def rounds_behind(user: User, today: date) -> list[RoundStanding]:
     return [RoundStanding(*row) for row in rows if row[1]]
 
 
-def follow_up_reports(user: User, today: date) -> list[tuple[Plan, Period]]:
-    plans = db.session.scalars(
-        select(Plan).join(Plan.org_unit)
-        .where(Plan.status == PlanStatus.ADOPTED, Plan.archived_at.is_(None),
-               Plan.year == today.year, OrgUnit.kind != OrgUnitKind.REGION,
-               _scoped(user))
-        .options(contains_eager(Plan.org_unit))
-        .order_by(OrgUnit.path)
-    ).all()
-    return [(plan, current_period(today)) for plan in plans]
+def follow_up_reports(today: date, plans: Sequence[Plan]) -> list[tuple[Plan, Period]]:
+    """This year's adopted plans of the user's units (not the region's own), by unit."""
+    return [(plan, current_period(today)) for plan in sorted(
+        (plan for plan in plans
+         if plan.status is PlanStatus.ADOPTED and plan.year == today.year
+         and plan.org_unit.kind is not OrgUnitKind.REGION),
+        key=lambda plan: plan.org_unit.path)]
 
 
 def samples_to_reperform(user: User, today: date) -> Sequence[Sample]:
@@ -343,31 +385,33 @@ def waiting_work(user: User) -> Work:
     """Everything that waits for the user, by what their role does."""
     today = clock.today()
     work = Work(today)
+    work.plans = visible_plans(user)
     work.controls = due_controls(user, today)
     work.samples = open_samples(user) if has_permission(user, Permission.RECORD_CONTROLS) else []
     work.actions = due_actions(user, today)
     if has_permission(user, Permission.EDIT_PLAN) or has_permission(user, Permission.ADOPT_PLAN):
-        work.drafts = draft_plans(user)
+        work.drafts = draft_plans(work.plans)
         work.may_adopt = has_permission(user, Permission.ADOPT_PLAN)
-        work.assessments = assessment_tasks(user, today)
+        work.assessments = assessment_tasks(user, today, work.plans)
     if has_permission(user, Permission.RESPOND_SAM):
-        work.sam_inbox = sam.inbox(user)
-        work.returns = returns_to_answer(user)
-        work.not_answered_below = not_answered_below(user)
+        found = sam_work(user)
+        work.sam_inbox, work.returns = found.inbox, found.returns
+        work.not_answered_below = found.not_answered_below
     if has_permission(user, Permission.MANAGE_SAM):
         work.rounds = [r for r in rounds_behind(user, today)
                        if r.overdue or r.acknowledged < r.chefs]
     if has_permission(user, Permission.MANAGE_USERS):
-        work.locked = db.session.scalars(
-            select(User).where(User.locked_until > clock.utcnow(), User.active.is_(True))
+        # Locked accounts and invitations not taken up, in one query.
+        now = clock.utcnow()
+        users = db.session.scalars(
+            select(User).where(User.active.is_(True),
+                               or_(User.locked_until > now, User.password_hash == NO_PASSWORD))
             .order_by(User.name)).all()
-        work.invited = db.session.scalars(
-            select(User).where(User.password_hash == NO_PASSWORD, User.active.is_(True))
-            .order_by(User.created_at)).all()
+        work.locked = [u for u in users if u.locked_until is not None and u.locked_until > now]
+        work.invited = sorted((u for u in users if u.password_hash == NO_PASSWORD),
+                              key=lambda u: (u.created_at, u.id))
     if not has_permission(user, Permission.EDIT_PLAN):
-        work.reports = follow_up_reports(user, today)
+        work.reports = follow_up_reports(today, work.plans)
     if user.role is Role.AUDITOR:
         work.reperform = samples_to_reperform(user, today)
     return work
-
-

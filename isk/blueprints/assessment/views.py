@@ -104,9 +104,7 @@ def _page(item: Assessment, status: int = 200, **forms: object) -> tuple[str, in
     may_adopt = can(current_user, Permission.ADOPT_PLAN, item.org_unit)
     form = forms.get("form") or AssessmentForm(formdata=None, version=item.version_id,
                                                  **assessment.AssessmentContent.of(item).values())
-    revisions = db.session.scalars(
-        select(AssessmentRevision).where(AssessmentRevision.assessment_id == item.id)
-        .order_by(AssessmentRevision.number)).all()
+    revisions = item.revisions  # loaded with the assessment, by number
     return render_template(
         "assessment/show.html", item=item, evidence=evidence,
         texts=wording.region_texts(item.org_unit), requirements=REQUIREMENTS,
@@ -116,7 +114,8 @@ def _page(item: Assessment, status: int = 200, **forms: object) -> tuple[str, in
         may_edit=may_edit and item.archived_at is None,
         may_adopt=may_adopt, adoption_refusal=assessment.adoption_refusal(item),
         revisions=revisions,
-        changed_figures=assessment.figures_changed_since_adoption(item, evidence.figures)
+        changed_figures=assessment.figures_changed_since_adoption(
+            item, evidence.figures, revisions[-1] if revisions else None)
         if item.is_adopted else [],
     ), status
 
@@ -292,19 +291,24 @@ def pdf(assessment_id: int) -> Response:
 # --- the region's samlad bedömning -------------------------------------------------------------
 
 
-def region_or_404(region_id: int) -> OrgUnit:
-    region = db.session.get(OrgUnit, region_id)
-    if region is None or region.kind is not OrgUnitKind.REGION:
-        abort(404)
+def region_or_404(region_id: int) -> tuple[OrgUnit, list[OrgUnit] | None]:
+    """The region and its live units (the region first), read in one query."""
+    units: list[OrgUnit] | None = assessment.region_units(region_id)
+    region = units[0] if units and units[0].id == region_id else None
+    if region is None:
+        units = None  # an archived region (or none): read as before
+        region = db.session.get(OrgUnit, region_id)
+        if region is None or region.kind is not OrgUnitKind.REGION:
+            abort(404)
     require(Permission.VIEW_PLAN, region)
-    return region
+    return region, units
 
 
 @bp.route("/region/<int:region_id>/<int:year>")
 @access(Permission.VIEW_PLAN)
 def region(region_id: int, year: int) -> str:
-    unit = region_or_404(region_id)
-    overview = assessment.region_overview(unit, year)
+    unit, units = region_or_404(region_id)
+    overview = assessment.region_overview(unit, year, units)
     return render_template("assessment/region.html", overview=overview,
                            texts=wording.region_texts(unit),
                            may_draft=can(current_user, Permission.EDIT_PLAN, unit),
@@ -315,8 +319,8 @@ def region(region_id: int, year: int) -> str:
 @bp.route("/region/<int:region_id>/<int:year>.pdf")
 @access(Permission.VIEW_PLAN)
 def region_pdf(region_id: int, year: int) -> Response:
-    unit = region_or_404(region_id)
-    data = render_region(assessment.region_overview(unit, year), wording.region_texts(unit),
+    unit, units = region_or_404(region_id)
+    data = render_region(assessment.region_overview(unit, year, units), wording.region_texts(unit),
                          printed=utcnow())
     return download(data, "application/pdf", f"samlad-bedomning-{year}-{unit.code.lower()}.pdf")
 

@@ -7,8 +7,11 @@ from flask_login import current_user
 
 from ...extensions import db
 from ...models import Control, ControlResult, Plan, Sample
-from ...permissions import Permission, can
+from ...permissions import Permission, can, require
 from ...services import controls, plans
+from ...services.controls import followup
+from ...services.controls.periods import Period
+from ...services.controls.planning import report_controls
 from ..plans.helpers import plan_or_404
 
 
@@ -17,6 +20,16 @@ def plan_with_content_or_404(plan_id: int, permission: Permission = Permission.V
     plan = plan_or_404(plan_id, permission)
     plans.load_plan_for_display(plan.id)
     return plan
+
+
+def report_or_404(plan_id: int, period: Period) -> followup.FollowUpReport:
+    """The plan's follow-up report for the period, in a fixed number of queries: the plan and
+    the region's plan with their content, then the plan's controls with their kontrollutfall."""
+    found = followup.load_for_report(plan_id) or abort(404)
+    plan, region_plan = found
+    require(Permission.VIEW_PLAN, plan)
+    controls = report_controls([plan], [region_plan] if region_plan else [])[plan.id]
+    return followup.build_report(plan, period, controls=controls, region_plan=region_plan)
 
 
 def control_or_404(plan: Plan, control_id: int) -> Control:

@@ -17,7 +17,7 @@ from ..files import recorded_download
 from ..refusals import REFUSALS, View, show_refusal
 from . import bp
 from .forms import ConfirmFollowUpImportForm, FollowUpImportForm
-from .helpers import plan_with_content_or_404
+from .helpers import plan_with_content_or_404, report_or_404
 from .views import report_period
 
 STASH_KIND = "followup"
@@ -85,8 +85,8 @@ def import_followup_confirm(plan_id: int) -> View:
 @bp.route("/planer/<int:plan_id>/uppfoljning.<any(csv, xlsx):kind>")
 @access(Permission.VIEW_PLAN)
 def report_export(plan_id: int, kind: str) -> Response:
-    plan = plan_with_content_or_404(plan_id)
-    report = followup.build_report(plan, report_period())
+    report = report_or_404(plan_id, report_period())
+    plan = report.plan
     return recorded_download(table.export_table(report, kind), table.MIMETYPES[kind],
                              table.export_name(report, kind), "followup_exported", plan,
                              format=kind, period=report.period.value)

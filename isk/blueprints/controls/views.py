@@ -25,7 +25,7 @@ from ...models import (
 )
 from ...permissions import Permission, access, require
 from ...services import controls
-from ...services.controls import evidence, followup, periods
+from ...services.controls import evidence, periods
 from ...services.controls.periods import Period
 from ...services.pdf.followup import render_followup
 from ..files import recorded_download
@@ -33,7 +33,13 @@ from ..plans.helpers import plan_or_404
 from ..refusals import REFUSALS, View, show_refusal, submit
 from . import bp
 from .forms import ControlForm, ResultForm
-from .helpers import control_or_404, may_record, plan_with_content_or_404, result_or_404
+from .helpers import (
+    control_or_404,
+    may_record,
+    plan_with_content_or_404,
+    report_or_404,
+    result_or_404,
+)
 
 PDF_TYPE = "application/pdf"
 
@@ -292,18 +298,17 @@ def report_period() -> Period:
 @bp.route("/planer/<int:plan_id>/uppfoljning")
 @access(Permission.VIEW_PLAN)
 def report(plan_id: int) -> View:
-    plan = plan_with_content_or_404(plan_id)
-    period = report_period()
-    return render_template("controls/report.html", plan=plan,
-                           report=followup.build_report(plan, period), periods=list(Period))
+    report = report_or_404(plan_id, report_period())
+    return render_template("controls/report.html", plan=report.plan, report=report,
+                           periods=list(Period))
 
 
 @bp.route("/planer/<int:plan_id>/uppfoljning.pdf")
 @access(Permission.VIEW_PLAN)
 def report_pdf(plan_id: int) -> Response:
-    plan = plan_with_content_or_404(plan_id)
-    period = report_period()
-    data = render_followup(followup.build_report(plan, period))
+    report = report_or_404(plan_id, report_period())
+    plan, period = report.plan, report.period
+    data = render_followup(report)
     filename = f"uppfoljning-{plan.org_unit.code}-{plan.year}-{period.value}.pdf"
     return recorded_download(data, PDF_TYPE, filename, "followup_exported", plan,
                              format="pdf", period=period.value)

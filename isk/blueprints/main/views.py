@@ -10,7 +10,7 @@ from ... import i18n
 from ...forms import EmptyForm
 from ...models import Role
 from ...permissions import AUTHENTICATED, PUBLIC, access
-from ...services import plans, search, work
+from ...services import search, work
 from ..auth.views import safe_next
 
 bp = Blueprint("main", __name__)
@@ -19,11 +19,8 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @access(AUTHENTICATED)
 def index() -> str:
-    return render_template(
-        "main/index.html",
-        work=work.waiting_work(current_user),
-        plans=plans.plans_visible_to(current_user),
-    )
+    waiting = work.waiting_work(current_user)
+    return render_template("main/index.html", work=waiting, plans=waiting.plans)
 
 
 @bp.route("/sok", endpoint="search")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -167,12 +167,31 @@ def render_round(sam_round: SamRound, unit: OrgUnit, status: int = 200) -> tuple
             overview=overview,
             target_text=overview.target_text,
             root=root,
-            breadcrumbs=[u for u in org.units_above(unit) if root and root.contains(u)],
+            breadcrumbs=([unit] if root is not None and unit.id == root.id else
+                         [u for u in org.units_above(unit) if root and root.contains(u)]),
             close_form=forms.CloseRoundForm(data={"version": sam_round.version_id}),
             may_manage=can(current_user, Permission.MANAGE_SAM, sam_round.org_unit),
+            share_of=share_texts(),
         ),
         status,
     )
+
+
+def share_texts() -> Callable[[int, int], tuple[str, str | None]]:
+    """The `share` macro's two texts ("3 av 4", "75 %") for a table of hundreds of units:
+    the words translated once, each percentage formatted once."""
+    words = _("%(n)d av %(total)d")  # no values given: the translation, not yet filled in
+    percents: dict[float, str] = {}
+
+    def share(count: int, total: int) -> tuple[str, str | None]:
+        if not total:
+            return words % {"n": count, "total": total}, None
+        value = count / total
+        if value not in percents:
+            percents[value] = format_share(value)
+        return words % {"n": count, "total": total}, percents[value]
+
+    return share
 
 
 @bp.route("/rundor/<int:round_id>")

@@ -10,6 +10,7 @@ from flask import current_app, g, session
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ...extensions import db
@@ -125,7 +126,8 @@ def load_user(session_id: str) -> User | None:
     user_id, _sep, version = session_id.partition(":")
     if not (user_id.isdigit() and version.isdigit()):
         return None
-    user = db.session.get(User, int(user_id))
+    # The unit in the same statement: nearly every page asks for the user's scope.
+    user = db.session.get(User, int(user_id), options=[joinedload(User.org_unit)])
     if user is None or not user.is_active or user.session_version != int(version):
         return None
     return user

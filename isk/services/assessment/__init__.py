@@ -27,7 +27,7 @@ from .assessments import (
 from .carry import carry_as_action, carry_as_risk, carry_refusal, next_year_plan
 from .evidence import Evidence, Figures, OpenItem, PlanEvidence, RiskEvidence, gather, plans_for
 from .printing import Change, pdf_filename, pdf_of, revision_changes
-from .region import RegionOverview, UnitJudgement, region_overview
+from .region import RegionOverview, UnitJudgement, region_overview, region_units
 
 __all__ = [
     "ASSESSING_KINDS",
@@ -66,6 +66,7 @@ __all__ = [
     "plans_for",
     "record_revision",
     "region_overview",
+    "region_units",
     "revision_changes",
     "snapshot",
     "update_assessment",

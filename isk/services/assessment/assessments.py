@@ -15,11 +15,12 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ...extensions import db
 from ...models import (
     REQUIREMENTS,
+    Action,
     Assessment,
     AssessmentPeriod,
     AssessmentRevision,
@@ -28,6 +29,7 @@ from ...models import (
     Judgement,
     OrgUnit,
     OrgUnitKind,
+    Risk,
     User,
 )
 from ...models.types import utcnow
@@ -83,19 +85,29 @@ class AssessmentContent(Content):
 
 
 def _options() -> tuple[Any, ...]:
-    return (selectinload(Assessment.org_unit), selectinload(Assessment.improvements),
-            selectinload(Assessment.adopted_by), selectinload(Assessment.created_by))
+    """The assessment with everything its page shows, in one query (its result must be made
+    `unique()`): its unit and people, its förbättringsområden with the risk or åtgärd each
+    was carried into, and its versions with who made them."""
+    improvements = joinedload(Assessment.improvements)
+    return (joinedload(Assessment.org_unit), joinedload(Assessment.adopted_by),
+            joinedload(Assessment.created_by),
+            improvements.joinedload(ImprovementArea.carried_risk)
+            .joinedload(Risk.process_area),
+            improvements.joinedload(ImprovementArea.carried_action).joinedload(Action.risk)
+            .joinedload(Risk.process_area),
+            joinedload(Assessment.revisions).joinedload(AssessmentRevision.created_by))
 
 
 def load_assessment(assessment_id: int) -> Assessment | None:
-    return db.session.scalar(select(Assessment).where(
-        Assessment.id == assessment_id, Assessment.archived_at.is_(None)).options(*_options()))
+    return db.session.scalars(select(Assessment).where(
+        Assessment.id == assessment_id, Assessment.archived_at.is_(None)).options(*_options())
+    ).unique().first()
 
 
 def find_assessment(unit: OrgUnit, year: int, period: AssessmentPeriod) -> Assessment | None:
-    return db.session.scalar(select(Assessment).where(
+    return db.session.scalars(select(Assessment).where(
         Assessment.org_unit_id == unit.id, Assessment.year == year, Assessment.period == period,
-        Assessment.archived_at.is_(None)).options(*_options()))
+        Assessment.archived_at.is_(None)).options(*_options())).unique().first()
 
 
 def assessments_visible_to(user: User) -> Sequence[Assessment]:
@@ -298,9 +310,12 @@ def record_revision(assessment: Assessment, reason: str, user: User | None = Non
     return revision
 
 
-def figures_changed_since_adoption(assessment: Assessment, figures: Figures) -> list[str]:
-    """Key figures that differ from those the latest version was decided on (names)."""
-    latest = latest_revision(assessment)
+def figures_changed_since_adoption(assessment: Assessment, figures: Figures,
+                                   latest: Any = ...) -> list[str]:
+    """Key figures that differ from those the latest version was decided on (names);
+    `latest` saves its query when the versions are already read."""
+    if latest is ...:
+        latest = latest_revision(assessment)
     if latest is None:
         return []
     stored = latest.snapshot.get("figures", {})

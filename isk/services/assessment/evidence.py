@@ -12,28 +12,37 @@ shows against what was decided.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from fractions import Fraction
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 
 from ...extensions import db
 from ...models import (
     ActionStatus,
     AssessmentPeriod,
+    Control,
     OrgUnit,
     Plan,
     Sample,
 )
 from .. import clock, org
-from ..controls.followup import FollowUpReport, ReportRow, RowState, build_report
+from ..controls.followup import (
+    FollowUpReport,
+    ReportRow,
+    RowState,
+    build_report,
+    content_options,
+)
 from ..controls.periods import Period, PeriodRange
-from ..plans import document_for, load_plan_for_display
-from ..plans.document import DocAction, DocArea, DocRisk, PlanDocument
+from ..controls.planning import report_controls
+from ..plans.document import DocAction, DocArea, DocRisk, PlanDocument, build_document
 from ..sam.indicator import SamIndicator, indicator_for
 from ..sampling.samples import SampleStatus, status_of
+from ..wording import RegionTexts, region_texts
 
 HIGH_RISK_SCORE = 8  # riskvärde 8-16: high or very high (see plans/matrix.py)
 
@@ -152,33 +161,55 @@ class Evidence:
 
 def plans_for(unit: OrgUnit, year: int) -> list[Plan]:
     """The live plans of the unit and the units below it for the year (usually the nämnd's)."""
-    ids = db.session.scalars(
-        select(Plan.id).join(Plan.org_unit)
-        .where(Plan.year == year, Plan.archived_at.is_(None), org.within(unit))
-        .order_by(OrgUnit.path)
-    ).all()
-    return [plan for plan in (load_plan_for_display(plan_id) for plan_id in ids) if plan]
+    return _load_plans([unit], year)[0].get(unit.id, [])
 
 
-def _samples(plan_evidence_rows: list[ReportRow], dates: PeriodRange) -> list[SampleEvidence]:
-    """The period's stickprov of the plan's controls, loaded with their items in one query."""
-    control_ids = {row.control.id for row in plan_evidence_rows}
+def _load_plans(units: Sequence[OrgUnit], year: int
+                ) -> tuple[dict[int, list[Plan]], dict[int, Plan]]:
+    """The year's live plans of each unit and below (by unit path), and the region's plans of
+    the year (by region id), all with their content, in two queries however many units."""
+    regions = {org.region_of(unit) for unit in units}
+    found = db.session.scalars(
+        select(Plan).join(Plan.org_unit)
+        .where(Plan.year == year, Plan.archived_at.is_(None),
+               or_(*(org.within(unit) for unit in units), Plan.org_unit_id.in_(regions)))
+        .options(*content_options())
+        .order_by(OrgUnit.path, Plan.id)
+    ).unique().all()
+    by_unit: dict[int, list[Plan]] = {unit.id: [] for unit in units}
+    for plan in found:
+        for unit in units:
+            if plan.org_unit.path.startswith(unit.path):
+                by_unit[unit.id].append(plan)
+    region_plans: dict[int, Plan] = {}
+    for plan in found:
+        if plan.org_unit_id in regions:
+            region_plans.setdefault(plan.org_unit_id, plan)
+    return by_unit, region_plans
+
+
+def _samples(rows: list[ReportRow], dates: PeriodRange) -> list[SampleEvidence]:
+    """The period's stickprov of the report's controls, loaded with their items in one query."""
+    control_ids = {row.control.id for row in rows}
     if not control_ids:
         return []
     samples = db.session.scalars(
         select(Sample)
         .where(Sample.control_id.in_(control_ids), Sample.archived_at.is_(None))
-        .options(selectinload(Sample.items), selectinload(Sample.control))
+        .options(joinedload(Sample.items))
         .order_by(Sample.id)
-    ).all()
+    ).unique().all()
     return [SampleEvidence(s, s.control_id, s.control.description, status_of(s))
             for s in samples if clock.local(s.created_at).date() <= dates.end]
 
 
-def _plan_evidence(plan: Plan, period: Period, dates: PeriodRange,
-                   today: date) -> PlanEvidence:
-    document = document_for(plan)
-    report = build_report(plan, period, today)
+def _plan_evidence(plan: Plan, region_plan: Plan | None, controls: list[Control],
+                   period: Period, today: date, texts: RegionTexts) -> PlanEvidence:
+    """A plan's evidence; its stickprov are added by `_add_samples`."""
+    region_plan = None if plan.is_region_plan else region_plan
+    document = build_document(plan, region_plan)
+    report = build_report(plan, period, today, controls=controls, region_plan=region_plan,
+                          texts=texts)
     by_risk: dict[int, list[ReportRow]] = {}
     plan_wide: list[ReportRow] = []
     for row in report.rows:
@@ -189,9 +220,15 @@ def _plan_evidence(plan: Plan, period: Period, dates: PeriodRange,
             by_risk.setdefault(risk.id, []).append(row)
     risks = [RiskEvidence(area, risk, by_risk.get(risk.id or 0, []))
              for area in document.areas for risk in area.risks]
-    controls = [row.control for row in report.rows]
-    samples = _samples(report.rows, dates) if controls else []
-    return PlanEvidence(plan, document, report, risks, samples, plan_wide)
+    return PlanEvidence(plan, document, report, risks, [], plan_wide)
+
+
+def _add_samples(evidence: list[PlanEvidence], dates: PeriodRange) -> None:
+    """Each plan's stickprov of the controls in its report, for every plan in one query."""
+    found = _samples([row for plan in evidence for row in plan.report.rows], dates)
+    for plan in evidence:
+        ids = {row.control.id for row in plan.report.rows}
+        plan.samples = [sample for sample in found if sample.control_id in ids]
 
 
 def _open_items(evidence: list[PlanEvidence], today: date) -> list[OpenItem]:
@@ -252,13 +289,39 @@ def _figures(evidence: list[PlanEvidence], sam: SamIndicator, today: date) -> Fi
 
 def gather(unit: OrgUnit, year: int, period: AssessmentPeriod, today: date) -> Evidence:
     """Everything the judgement rests on, for the unit and below, computed from the records."""
+    return gather_many([unit], year, period, today, {unit.id: indicator_for(unit, year)})[unit.id]
+
+
+def gather_many(units: Sequence[OrgUnit], year: int, period: AssessmentPeriod, today: date,
+                sam: dict[int, SamIndicator]) -> dict[int, Evidence]:
+    """`gather` for several units at once (a region's nämnder), in a fixed number of queries:
+    their plans and the region's with content, the controls with their results, the
+    stickprov with their items. `sam` holds each unit's SAM indicator."""
+    if not units:
+        return {}
     report = report_period(period)
     dates = report.date_range(year)
-    evidence = [_plan_evidence(plan, report, dates, today) for plan in plans_for(unit, year)]
-    sam = indicator_for(unit, year)
     as_of = min(today, dates.end)
-    return Evidence(unit, year, period, dates, today, evidence, sam,
-                    _open_items(evidence, as_of), _figures(evidence, sam, as_of))
+    by_unit, region_plans = _load_plans(units, year)
+    plans = list(dict.fromkeys(plan for found in by_unit.values() for plan in found))
+    controls = report_controls(plans, list(region_plans.values()))
+    texts: dict[int, RegionTexts] = {}
+    for plan in plans:  # one query per region (a region's page: one)
+        region = org.region_of(plan.org_unit)
+        if region not in texts:
+            texts[region] = region_texts(plan.org_unit)
+    evidence = {plan.id: _plan_evidence(plan, region_plans.get(org.region_of(plan.org_unit)),
+                                        controls[plan.id], report, today,
+                                        texts[org.region_of(plan.org_unit)])
+                for plan in plans}
+    _add_samples(list(evidence.values()), dates)
+    gathered = {}
+    for unit in units:
+        found = [evidence[plan.id] for plan in by_unit[unit.id]]
+        indicator = sam[unit.id]
+        gathered[unit.id] = Evidence(unit, year, period, dates, today, found, indicator,
+                                     _open_items(found, as_of), _figures(found, indicator, as_of))
+    return gathered
 
 
 __all__ = [
@@ -269,5 +332,6 @@ __all__ = [
     "RiskEvidence",
     "SampleEvidence",
     "gather",
+    "gather_many",
     "plans_for",
 ]

@@ -14,10 +14,24 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
+from typing import Any
 
 from flask_babel import gettext as _
+from sqlalchemy import or_, select
+from sqlalchemy.orm import aliased, joinedload, undefer
 
-from ...models import Action, Control, ControlResult, Plan, RegionTextKey
+from ...extensions import db
+from ...models import (
+    Action,
+    Control,
+    ControlResult,
+    OrgUnit,
+    OrgUnitKind,
+    Plan,
+    ProcessArea,
+    RegionTextKey,
+    Risk,
+)
 from .. import clock
 from ..plans import live, region_plan_for
 from ..wording import RegionTexts, region_texts
@@ -174,19 +188,74 @@ class FollowUpReport:
             yield row.cells
 
 
-def build_report(plan: Plan, period: Period, today: date | None = None) -> FollowUpReport:
-    """The report's rows; load the plan with its content first for a fixed number of queries."""
+def content_options() -> tuple[Any, ...]:
+    """Load plans with their unit, verksamheter, risks, owners and åtgärder in two queries
+    however many plans: the plans with their units and verksamheter, then the risks with
+    their owners and åtgärder (the query's result must be made `unique()`)."""
+    risks = joinedload(Plan.process_areas).selectinload(ProcessArea.risks)
+    return (
+        undefer(Plan.latest_revision),
+        undefer(Plan.has_next_year),
+        undefer(Plan.annual_assessed),
+        joinedload(Plan.org_unit),
+        risks.joinedload(Risk.owner),
+        risks.joinedload(Risk.actions),
+    )
+
+
+def load_for_report(plan_id: int) -> tuple[Plan, Plan | None] | None:
+    """The live plan and the region's plan of its year (None for the region's own plan), both
+    with their content, in two queries: what a report or the controls' pages show."""
+    target, unit, region = aliased(Plan), aliased(OrgUnit), aliased(OrgUnit)
+    region_plans = (
+        select(Plan.id)
+        .join(region, Plan.org_unit_id == region.id)
+        .join(target, target.id == plan_id)
+        .join(unit, target.org_unit_id == unit.id)
+        .where(region.kind == OrgUnitKind.REGION, unit.path.startswith(region.path),
+               Plan.year == target.year)
+    )
+    found = db.session.scalars(
+        select(Plan)
+        .where(or_(Plan.id == plan_id, Plan.id.in_(region_plans)), Plan.archived_at.is_(None))
+        .options(*content_options())
+        .order_by(Plan.id)
+    ).unique().all()
+    plan = next((p for p in found if p.id == plan_id), None)
+    if plan is None:
+        return None
+    if plan.is_region_plan:
+        return plan, None
+    return plan, next((p for p in found if p.id != plan_id), None)
+
+
+_LOOK_UP: Any = object()
+
+
+def build_report(plan: Plan, period: Period, today: date | None = None, *,
+                 controls: list[Control] | None = None,
+                 region_plan: Plan | None = _LOOK_UP,
+                 texts: RegionTexts | None = None) -> FollowUpReport:
+    """The report's rows; load the plan with its content first for a fixed number of queries.
+
+    `controls` (the plan's, from `report_controls`) and `region_plan` (the region's plan of
+    the year, loaded with its content, or None) and `texts` (the region's) save their queries
+    when already loaded.
+    """
     today = today or clock.today()
     year = plan.year
     rows: list[ReportRow] = []
-    for control in controls_of(plan):
+    for control in controls_of(plan) if controls is None else controls:
         rows += _control_rows(control, period, year, today)
     counts: dict[int, int] = {}
     for row in rows:
         if row.control.action_id is not None and row.result is not None:
             counts[row.control.action_id] = counts.get(row.control.action_id, 0) + 1
+    if region_plan is _LOOK_UP:
+        region_plan = region_plan_for(plan)
     return FollowUpReport(plan, period, period.date_range(year), rows,
-                          _action_rows(plan, counts), region_texts(plan.org_unit))
+                          _action_rows(plan, counts, region_plan),
+                          texts or region_texts(plan.org_unit))
 
 
 def _group(control: Control) -> str:
@@ -251,10 +320,10 @@ def _cells(control: Control, result: ControlResult) -> tuple[str, str, str, str,
     return (control.description, control.method_shown, result.performed_text, outcome, measures)
 
 
-def _action_rows(plan: Plan, counts: dict[int, int]) -> list[ActionRow]:
+def _action_rows(plan: Plan, counts: dict[int, int], region_plan: Plan | None
+                 ) -> list[ActionRow]:
     """The åtgärder the nämnd answers for: the region's regionövergripande ones, then its own."""
     rows = []
-    region_plan = region_plan_for(plan)
     sources = ([(region_plan, True)] if region_plan is not None else []) + [(plan, False)]
     for source, region_wide_only in sources:
         for area in live(source.process_areas):

@@ -10,12 +10,14 @@ no changes.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ...extensions import db
 from ...models import (
@@ -129,6 +131,52 @@ def controls_of(plan: Plan) -> list[Control]:
         .order_by(Control.id)
     ).all()
     return sorted(controls, key=_plan_order)
+
+
+def report_controls(plans: Collection[Plan], also: Collection[Plan] = ()
+                    ) -> dict[int, list[Control]]:
+    """The live controls of each plan with their kontrollutfall, in one query however many
+    plans (for reports and assessments: no evidence, stickprov or people).
+
+    The åtgärder and risks they follow up are not loaded here: pass the plans loaded with
+    their content, and in `also` the region's plan (whose regionövergripande åtgärder the
+    plans' controls may follow up), loaded the same way. Each control is linked to its
+    target from that content in Python, not queried, and the content's risks and åtgärder
+    to their verksamheter and risks. Each plan's list is in the order of `controls_of`.
+    """
+    by_plan: dict[int, list[Control]] = {plan.id: [] for plan in plans}
+    if not by_plan:
+        return by_plan
+    risks, actions = _link_content([*plans, *also])
+    for control in db.session.scalars(
+        select(Control)
+        .where(Control.plan_id.in_(list(by_plan)), Control.archived_at.is_(None))
+        .options(joinedload(Control.results))
+        .order_by(Control.id)
+    ).unique():
+        if control.action_id is None or control.action_id in actions:
+            set_committed_value(control, "action", actions.get(control.action_id or 0))
+        if control.risk_id is None or control.risk_id in risks:
+            set_committed_value(control, "risk", risks.get(control.risk_id or 0))
+        by_plan.setdefault(control.plan_id, []).append(control)
+    return {plan_id: sorted(found, key=_plan_order) for plan_id, found in by_plan.items()}
+
+
+def _link_content(plans: Collection[Plan]) -> tuple[dict[int, Risk], dict[int, Action]]:
+    """Set each loaded risk's verksamhet and each åtgärd's risk from the loaded collections
+    (what the many-to-one attributes would otherwise look up one by one), and return the
+    risks and åtgärder by id."""
+    risks: dict[int, Risk] = {}
+    actions: dict[int, Action] = {}
+    for plan in plans:
+        for area in plan.process_areas:
+            for risk in area.risks:
+                set_committed_value(risk, "process_area", area)
+                risks[risk.id] = risk
+                for action in risk.actions:
+                    set_committed_value(action, "risk", risk)
+                    actions[action.id] = action
+    return risks, actions
 
 
 def _plan_order(control: Control) -> tuple[object, ...]:

@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from ...extensions import db
 from ...models import (
@@ -103,21 +103,24 @@ class Overview:
 def build_overview(sam_round: SamRound, unit: OrgUnit, when: date | None = None) -> Overview:
     """Shares per org unit, the overdue list and the delvis/nej answers, for `unit` and below.
 
-    Loads in a fixed number of queries whatever the size of the round.
+    Loads in a fixed number of queries whatever the size of the round: the units, the
+    follow-ups with their chefs and units, their returns, the delvis/nej answers and the
+    target.
     """
     when = when or clock.today()
     units = org.subtree(unit)
+    delegating = aliased(User)
     follow_ups = db.session.scalars(
         select(SamFollowUp)
         .join(SamFollowUp.org_unit)
         .join(SamFollowUp.manager)
+        .outerjoin(delegating, SamFollowUp.delegating_manager)
         .where(SamFollowUp.round_id == sam_round.id, org.within(unit))
         .options(
-            selectinload(SamFollowUp.round),
-            selectinload(SamFollowUp.manager),
-            selectinload(SamFollowUp.org_unit),
-            selectinload(SamFollowUp.delegating_manager),
-            selectinload(SamFollowUp.answers),
+            # The round is `sam_round` itself; the people and units are joined.
+            contains_eager(SamFollowUp.manager),
+            contains_eager(SamFollowUp.org_unit),
+            contains_eager(SamFollowUp.delegating_manager.of_type(delegating)),
             selectinload(SamFollowUp.returns),
         )
         .order_by(OrgUnit.path, User.name)
@@ -140,14 +143,22 @@ def build_overview(sam_round: SamRound, unit: OrgUnit, when: date | None = None)
     questions = sam_round.live_questions
     numbers = {question.id: number for number, question in enumerate(questions, start=1)}
     by_id = {question.id: question for question in questions}
+    # Only the delvis/nej answers are read (not every answer of every chef), in one query.
+    by_follow_up = {follow_up.id: follow_up for follow_up in follow_ups}
     concerns = [
         Concern(follow_up, numbers[answer.question_id], by_id[answer.question_id], answer)
-        for follow_up in follow_ups
-        if follow_up.status.is_acknowledged
-        for answer in follow_up.answers
-        if answer.value in NEEDS_COMMENT and answer.question_id in by_id
+        for answer in db.session.scalars(
+            select(SamAnswer)
+            .join(SamAnswer.follow_up).join(SamFollowUp.org_unit)
+            .where(SamFollowUp.round_id == sam_round.id, org.within(unit),
+                   SamAnswer.value.in_(NEEDS_COMMENT))
+            .order_by(SamAnswer.follow_up_id, SamAnswer.id))
+        if (follow_up := by_follow_up.get(answer.follow_up_id)) is not None
+        and follow_up.status.is_acknowledged and answer.question_id in by_id
     ]
-    concerns.sort(key=lambda c: (c.number, c.follow_up.org_unit.path, c.follow_up.manager.name))
+    place = {follow_up.id: n for n, follow_up in enumerate(follow_ups)}
+    concerns.sort(key=lambda c: (c.number, c.follow_up.org_unit.path, c.follow_up.manager.name,
+                                 place[c.follow_up.id]))
     return Overview(
         target=target,
         round=sam_round,

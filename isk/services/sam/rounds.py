@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ... import permissions
 from ...extensions import db
@@ -237,5 +237,6 @@ def load_round(round_id: int) -> SamRound | None:
     return db.session.scalar(
         select(SamRound)
         .where(SamRound.id == round_id, SamRound.archived_at.is_(None))
-        .options(selectinload(SamRound.org_unit), selectinload(SamRound.questions))
+        .options(joinedload(SamRound.org_unit), joinedload(SamRound.started_by),
+                 selectinload(SamRound.questions))
     )
