@@ -133,6 +133,43 @@ def load_demo(if_empty: bool) -> None:
             click.echo(f"  {demo_user.email:<34} {demo_user.role.label}")
 
 
+@isk_group.command("generate")
+@click.option("--preset", required=True, type=click.Choice(["region", "small"]),
+              help="region: 20 nämnder × 5 år × 60 risker, 400 chefer; small: för tester.")
+@click.option("--seed", default=1, show_default=True, type=int,
+              help="Samma frö ger samma innehåll.")
+@click.option("--clear", is_flag=True, help="Töm databasen först (allt innehåll tas bort).")
+@click.option("--yes", is_flag=True, help="Fråga inte före tömningen (för skript).")
+def generate_command(preset: str, seed: int, clear: bool, yes: bool) -> None:
+    """Bygg en genererad region för prestandamätning och för att prova ISK i full skala."""
+    import time
+
+    from .services.demo import generate
+
+    if generate.database_has_data():
+        if not clear:
+            raise click.ClickException(_(
+                "Databasen innehåller redan data; en genererad region byggs bara i en tom "
+                "databas. Ange --clear för att tömma den först (allt innehåll tas bort)."))
+        if not yes and not click.confirm(
+                _("Allt innehåll i databasen tas bort, även granskningsloggen. Fortsätta?")):
+            raise click.ClickException(_("Avbrutet; databasen är oförändrad."))
+        generate.clear_database()
+    started = time.perf_counter()
+    made = generate.generate(generate.PRESETS[preset], seed)
+    audit_log.record("data_generated", preset=preset, seed=seed, counts=made.counts)
+    db.session.commit()
+    seconds = time.perf_counter() - started
+    click.echo(_("Regionen är genererad (%(preset)s, frö %(seed)d) på %(seconds).1f s:",
+                 preset=preset, seed=seed, seconds=seconds))
+    for kind, number in made.counts.items():
+        click.echo(f"  {kind:<16} {number:>7}")
+    click.echo("")
+    click.echo(_("Inloggningar (lösenord för alla: %(pw)s):", pw=generate.GENERATED_PASSWORD))
+    for email, role in made.logins:
+        click.echo(f"  {email:<40} {role}")
+
+
 @isk_group.command("import-plan")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--unit", required=True, help="Nämndens (enhetens) kod eller namn.")
