@@ -6,7 +6,11 @@ export FLASK_APP := isk
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install lint bandit load lock audit translations messages check-python clean-venv
+# The production server: gunicorn with gunicorn.conf.py (workers, threads, timeouts).
+GUNICORN_BIND ?= $(HOST):8000
+export GUNICORN_BIND
+
+.PHONY: run serve bench test install lint bandit load lock audit translations messages check-python clean-venv
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ISK needs Python 3.11 or newer (set PYTHON=...).")'
@@ -29,6 +33,11 @@ run: install
 	@echo ""
 	@echo "ISK körs på http://$(HOST):$(PORT)/  (avsluta med Ctrl+C)"
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+# Production serving: migrate, then gunicorn (see README.md, "Production and performance").
+serve: install
+	$(BIN)/flask db upgrade
+	$(BIN)/gunicorn --config gunicorn.conf.py
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -33,7 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import http_headers, i18n, permissions
+    from . import http_headers, i18n, permissions, serving
     from .blueprints import apply_body_limit
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
     from .services import accounts, audit
@@ -58,6 +58,7 @@ def register_extensions(app: Flask) -> None:
     app.before_request(apply_body_limit)  # before the CSRF check reads the form
     csrf.init_app(app)
     http_headers.init_app(app)
+    serving.init_app(app)  # compression, static file caching, /healthz
     if app.config["PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
