@@ -39,6 +39,11 @@ serve: install
 	$(BIN)/flask db upgrade
 	$(BIN)/gunicorn --config gunicorn.conf.py
 
+# Every benchmark with a run() (benchmarks/bench_*.py) at 50, 500 and 5,000 risks; writes the
+# table at the top of benchmarks/RESULTS.md. BENCH_ARGS=--quick: 50 and 500 only.
+bench: install
+	$(BIN)/python benchmarks/run_all.py $(BENCH_ARGS)
+
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 

@@ -41,8 +41,8 @@ max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 200)
 preload_app = False
 
 # Access log on standard output: client, time, request line, status, size, referrer, agent
-# and the time taken in milliseconds (%(M)s).
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+# and the time taken in milliseconds (%(M)s). GUNICORN_ACCESS_LOG="" turns it off.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'

@@ -84,6 +84,9 @@ def child(path: str, variant: str, trace: bool) -> None:
     if trace:
         tracemalloc.start()
     started, cpu_started = time.perf_counter(), time.process_time()
+    if variant == "baseline":
+        print(json.dumps(_read_ids(path, started, cpu_started, baseline_rss)))
+        return
     result = draw_sample(path, DrawSpec(size=SIZE, seed=SEED, **options))
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     peak_traced = tracemalloc.get_traced_memory()[1] / 2**20 if trace else None
@@ -101,6 +104,24 @@ def child(path: str, variant: str, trace: bool) -> None:
             }
         )
     )
+
+
+def _read_ids(path: str, started: float, cpu_started: float, baseline_rss: float
+              ) -> dict[str, object]:
+    """The floor of any draw: read the CSV and keep each row's id in a set."""
+    import csv
+    import resource
+
+    with open(path, encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle, delimiter=";")
+        next(reader)
+        ids = {row[0] for row in reader}
+    return {
+        "seconds": time.perf_counter() - started, "cpu_seconds": time.process_time() - cpu_started,
+        "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "baseline_rss_mb": baseline_rss, "tracemalloc_peak_mb": None, "rows": len(ids),
+        "drawn": 0, "ids": [],
+    }
 
 
 def run_child(path: Path, variant: str, trace: bool) -> dict[str, object]:
@@ -143,6 +164,38 @@ def report(label: str, result: dict[str, object]) -> None:
         f"({result['baseline_rss_mb']:.1f} MB before the draw: interpreter, Flask, openpyxl), "
         f"tracemalloc peak {result['tracemalloc_peak_mb']:.1f} MB"
     )
+
+
+# Issue 13's targets for `make bench` (stricter than issue 4's, which main() checks).
+RUN_TIME_TARGET_S = 2.0
+RUN_MEMORY_TARGET_MB = 150.0
+
+
+def run(sizes: object = None, rows: int = 1_000_000) -> list[dict[str, object]]:
+    """For `make bench`: the plain CSV draw of 1,000,000 rows (sizes do not apply).
+
+    The median of REPEAT fresh processes and their max RSS; the baseline is the same
+    process reading the file's ids into a set without drawing (what any draw must do).
+    """
+    import statistics
+
+    with tempfile.TemporaryDirectory(prefix="isk-bench-") as tmp:
+        csv_path = Path(tmp) / "population.csv"
+        write_csv(csv_path, rows)
+        timed = [run_child(csv_path, "plain", trace=False) for _ in range(REPEAT)]
+        baseline = [run_child(csv_path, "baseline", trace=False) for _ in range(REPEAT)]
+    seconds = [float(r["seconds"]) for r in timed]
+    median = statistics.median(seconds)
+    peak = max(float(r["max_rss_mb"]) for r in timed)
+    base = statistics.median(float(r["seconds"]) for r in baseline)
+    return [{
+        "name": "stickprov draw, CSV", "size": rows, "median_s": median,
+        "spread_s": max(seconds) - min(seconds), "peak_mb": peak, "statements": 0,
+        "baseline_s": base, "ratio": median / base if base else None,
+        "target": f"≤ {RUN_TIME_TARGET_S:.0f} s, ≤ {RUN_MEMORY_TARGET_MB:.0f} MB (max RSS)",
+        "met": median <= RUN_TIME_TARGET_S and peak <= RUN_MEMORY_TARGET_MB,
+        "note": "baseline: the same file's ids read into a set, no draw",
+    }]
 
 
 def main() -> int:
