@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event
 from werkzeug.routing import IntegerConverter, Map
 
 from . import config as config_module
@@ -42,6 +41,8 @@ def register_extensions(app: Flask) -> None:
     audit.install()
     app.teardown_appcontext(_end_session)  # runs before Flask-SQLAlchemy's own teardown
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from sqlalchemy import event
+
         with app.app_context():
             event.listen(db.engine, "connect", _configure_sqlite_connection)
     migrate.init_app(app, db, directory=str(_migrations_directory()), render_as_batch=True)

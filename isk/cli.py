@@ -4,19 +4,44 @@ from __future__ import annotations
 
 import hashlib
 import sys
+from typing import TYPE_CHECKING, Any
 
 import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import select
 
-from .extensions import db
-from .models import OrgUnitKind, Plan, Role
-from .services import accounts, audit_log, demo, org
-from .services.errors import DomainError
+if TYPE_CHECKING:
+    from .models import Plan
+    from .services.errors import DomainError
 
-isk_group = AppGroup("isk", help="ISK: intern styrning och kontroll.")
+# The choices of --role and --kind, written out so that listing the commands needs no models
+# (tests/test_startup.py checks them against the enums).
+ROLE_CHOICES = ("admin", "controller", "manager", "reader", "auditor", "hr")
+UNIT_KIND_CHOICES = ("region", "namnd", "forvaltning", "omrade", "enhet")
+
+
+def bind_app_modules() -> None:
+    """Import what the commands use when one runs, not when `flask isk --help` lists them:
+    SQLAlchemy, the models and the services are most of ISK's start-up time."""
+    global DomainError, OrgUnitKind, Plan, Role, accounts, audit_log, db, org, select
+    from sqlalchemy import select
+
+    from .extensions import db
+    from .models import OrgUnitKind, Plan, Role
+    from .services import accounts, audit_log, org
+    from .services.errors import DomainError
+
+
+class IskGroup(AppGroup):
+    """`flask isk`: the app's modules are bound when a command is invoked."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        bind_app_modules()
+        return super().invoke(ctx)
+
+
+isk_group = IskGroup("isk", help="ISK: intern styrning och kontroll.")
 
 
 def refused(error: DomainError, heading: str | None = None) -> click.ClickException:
@@ -69,7 +94,7 @@ def plan_of(unit: str, year: int) -> Plan:
 @click.option(
     "--role",
     required=True,
-    type=click.Choice([role.value for role in Role]),
+    type=click.Choice(ROLE_CHOICES),
     help="Roll: admin, controller, manager, reader, auditor eller hr.",
 )
 @click.option("--unit", help="Enhetens kod eller namn (krävs utom för admin och auditor).")
@@ -96,7 +121,7 @@ def create_user(email: str, role: str, unit: str | None, name: str | None) -> No
 
 @isk_group.command("create-unit")
 @click.argument("name")
-@click.option("--kind", required=True, type=click.Choice([kind.value for kind in OrgUnitKind]))
+@click.option("--kind", required=True, type=click.Choice(UNIT_KIND_CHOICES))
 @click.option("--code", required=True, help="Kort unik kod, till exempel SN.")
 @click.option("--parent", help="Överordnad enhets kod eller namn (krävs utom för region).")
 def create_unit(name: str, kind: str, code: str, parent: str | None) -> None:
@@ -118,6 +143,8 @@ def create_unit(name: str, kind: str, code: str, parent: str | None) -> None:
 )
 def load_demo(if_empty: bool) -> None:
     """Ladda demodata: en exempelregion, en användare per roll och de tre exempelplanerna."""
+    from .services import demo
+
     if demo.database_is_empty():
         demo.load_demo_data()
         db.session.commit()

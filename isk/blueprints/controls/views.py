@@ -27,7 +27,6 @@ from ...permissions import Permission, access, require
 from ...services import controls
 from ...services.controls import evidence, followup, periods
 from ...services.controls.periods import Period
-from ...services.pdf.followup import render_followup
 from ..files import recorded_download
 from ..plans.helpers import plan_or_404
 from ..refusals import REFUSALS, View, show_refusal, submit
@@ -303,6 +302,8 @@ def report(plan_id: int) -> View:
 def report_pdf(plan_id: int) -> Response:
     plan = plan_with_content_or_404(plan_id)
     period = report_period()
+    from ...services.pdf.followup import render_followup  # reportlab only when printing
+
     data = render_followup(followup.build_report(plan, period))
     filename = f"uppfoljning-{plan.org_unit.code}-{plan.year}-{period.value}.pdf"
     return recorded_download(data, PDF_TYPE, filename, "followup_exported", plan,
