@@ -91,8 +91,9 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from .cli import isk_group
+    from .cli import bind_app_modules, isk_group
 
+    bind_app_modules()  # the app has imported them anyway; commands find them bound
     app.cli.add_command(isk_group)
 
 
