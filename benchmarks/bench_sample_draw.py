@@ -3,10 +3,10 @@
 Run: .venv/bin/python benchmarks/bench_sample_draw.py [--rows N] [--xlsx-rows N] [--no-xlsx]
 
 Each measurement runs in a fresh child process, so that the process's peak RSS belongs to that
-measurement alone: children for wall time, CPU time and max RSS (ru_maxrss), and one under
-tracemalloc for the peak of Python allocations (tracemalloc slows the run, so its time is not
-used). The timed child runs REPEAT times; the best run is what the code costs, the spread is
-what the machine's other load added (the load average is printed), and the target is checked
+measurement alone: children for wall time, CPU time and peak RSS (VmHWM, else ru_maxrss), and
+one under tracemalloc for the peak of Python allocations (tracemalloc slows the run, so its time
+is not used). The timed child runs REPEAT times; the best run is what the code costs, the spread
+is what the machine's other load added (the load average is printed), and the target is checked
 against the best run, as timeit does.
 """
 
@@ -64,11 +64,25 @@ def write_xlsx(path: Path, rows: int) -> None:
     workbook.save(path)
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory. Linux's VmHWM starts afresh at exec; ru_maxrss
+    may carry the forking parent's size (a big `make bench` parent inflated it)."""
+    import resource
+
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 # --- the child: one measurement -------------------------------------------------------------
 
 
 def child(path: str, variant: str, trace: bool) -> None:
-    import resource
     import tracemalloc
     from decimal import Decimal
 
@@ -80,7 +94,7 @@ def child(path: str, variant: str, trace: bool) -> None:
     if variant == "stratified":
         options["strata_column"] = "konto"
         options["threshold"] = Decimal(249_000)
-    baseline_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    baseline_rss = peak_rss_mb()
     if trace:
         tracemalloc.start()
     started, cpu_started = time.perf_counter(), time.process_time()
@@ -95,7 +109,7 @@ def child(path: str, variant: str, trace: bool) -> None:
             {
                 "seconds": elapsed,
                 "cpu_seconds": cpu,
-                "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "max_rss_mb": peak_rss_mb(),
                 "baseline_rss_mb": baseline_rss,
                 "tracemalloc_peak_mb": peak_traced,
                 "rows": result.population.row_count,
@@ -110,7 +124,6 @@ def _read_ids(path: str, started: float, cpu_started: float, baseline_rss: float
               ) -> dict[str, object]:
     """The floor of any draw: read the CSV and keep each row's id in a set."""
     import csv
-    import resource
 
     with open(path, encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle, delimiter=";")
@@ -118,7 +131,7 @@ def _read_ids(path: str, started: float, cpu_started: float, baseline_rss: float
         ids = {row[0] for row in reader}
     return {
         "seconds": time.perf_counter() - started, "cpu_seconds": time.process_time() - cpu_started,
-        "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "max_rss_mb": peak_rss_mb(),
         "baseline_rss_mb": baseline_rss, "tracemalloc_peak_mb": None, "rows": len(ids),
         "drawn": 0, "ids": [],
     }
