@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy import inspect as sa_inspect
 
 from ...extensions import db
@@ -669,10 +669,3 @@ def generate(preset: Preset, seed: int = 1) -> Generated:
         db.session.execute(text("ANALYZE"))
     return builder.result
 
-
-def content_digest() -> dict[str, int]:
-    """Rows per table: a quick way to see what the database holds."""
-    return {
-        table.name: db.session.scalar(select(func.count()).select_from(table)) or 0
-        for table in db.metadata.sorted_tables
-    }
