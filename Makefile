@@ -8,7 +8,11 @@ PORT ?= 5000
 # `make run` without a mail server: mail is written here as .eml files (ISK_MAIL_OUTBOX).
 MAIL_OUTBOX ?= instance/utkorg
 
-.PHONY: run test install lint bandit load lock audit translations messages check-python clean-venv
+# The production server: gunicorn with gunicorn.conf.py (workers, threads, timeouts).
+GUNICORN_BIND ?= $(HOST):8000
+export GUNICORN_BIND
+
+.PHONY: run serve bench test install lint bandit load lock audit translations messages check-python clean-venv
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ISK needs Python 3.11 or newer (set PYTHON=...).")'
@@ -32,6 +36,16 @@ run: install
 	@echo "ISK körs på http://$(HOST):$(PORT)/  (avsluta med Ctrl+C)"
 	@echo "Utan ISK_SMTP_HOST sparas e-post (inbjudningar, påminnelser) i $(MAIL_OUTBOX)/"
 	ISK_MAIL_OUTBOX="$${ISK_MAIL_OUTBOX:-$(MAIL_OUTBOX)}" $(BIN)/flask run --host $(HOST) --port $(PORT)
+
+# Production serving: migrate, then gunicorn (see README.md, "Production and performance").
+serve: install
+	$(BIN)/flask db upgrade
+	$(BIN)/gunicorn --config gunicorn.conf.py
+
+# Every benchmark with a run() (benchmarks/bench_*.py) at 50, 500 and 5,000 risks; writes the
+# table at the top of benchmarks/RESULTS.md. BENCH_ARGS=--quick: 50 and 500 only.
+bench: install
+	$(BIN)/python benchmarks/run_all.py $(BENCH_ARGS)
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)

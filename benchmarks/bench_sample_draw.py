@@ -3,10 +3,10 @@
 Run: .venv/bin/python benchmarks/bench_sample_draw.py [--rows N] [--xlsx-rows N] [--no-xlsx]
 
 Each measurement runs in a fresh child process, so that the process's peak RSS belongs to that
-measurement alone: children for wall time, CPU time and max RSS (ru_maxrss), and one under
-tracemalloc for the peak of Python allocations (tracemalloc slows the run, so its time is not
-used). The timed child runs REPEAT times; the best run is what the code costs, the spread is
-what the machine's other load added (the load average is printed), and the target is checked
+measurement alone: children for wall time, CPU time and peak RSS (VmHWM, else ru_maxrss), and
+one under tracemalloc for the peak of Python allocations (tracemalloc slows the run, so its time
+is not used). The timed child runs REPEAT times; the best run is what the code costs, the spread
+is what the machine's other load added (the load average is printed), and the target is checked
 against the best run, as timeit does.
 """
 
@@ -64,11 +64,25 @@ def write_xlsx(path: Path, rows: int) -> None:
     workbook.save(path)
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory. Linux's VmHWM starts afresh at exec; ru_maxrss
+    may carry the forking parent's size (a big `make bench` parent inflated it)."""
+    import resource
+
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 # --- the child: one measurement -------------------------------------------------------------
 
 
 def child(path: str, variant: str, trace: bool) -> None:
-    import resource
     import tracemalloc
     from decimal import Decimal
 
@@ -80,10 +94,13 @@ def child(path: str, variant: str, trace: bool) -> None:
     if variant == "stratified":
         options["strata_column"] = "konto"
         options["threshold"] = Decimal(249_000)
-    baseline_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    baseline_rss = peak_rss_mb()
     if trace:
         tracemalloc.start()
     started, cpu_started = time.perf_counter(), time.process_time()
+    if variant == "baseline":
+        print(json.dumps(_read_ids(path, started, cpu_started, baseline_rss)))
+        return
     result = draw_sample(path, DrawSpec(size=SIZE, seed=SEED, **options))
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     peak_traced = tracemalloc.get_traced_memory()[1] / 2**20 if trace else None
@@ -92,7 +109,7 @@ def child(path: str, variant: str, trace: bool) -> None:
             {
                 "seconds": elapsed,
                 "cpu_seconds": cpu,
-                "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "max_rss_mb": peak_rss_mb(),
                 "baseline_rss_mb": baseline_rss,
                 "tracemalloc_peak_mb": peak_traced,
                 "rows": result.population.row_count,
@@ -101,6 +118,23 @@ def child(path: str, variant: str, trace: bool) -> None:
             }
         )
     )
+
+
+def _read_ids(path: str, started: float, cpu_started: float, baseline_rss: float
+              ) -> dict[str, object]:
+    """The floor of any draw: read the CSV and keep each row's id in a set."""
+    import csv
+
+    with open(path, encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle, delimiter=";")
+        next(reader)
+        ids = {row[0] for row in reader}
+    return {
+        "seconds": time.perf_counter() - started, "cpu_seconds": time.process_time() - cpu_started,
+        "max_rss_mb": peak_rss_mb(),
+        "baseline_rss_mb": baseline_rss, "tracemalloc_peak_mb": None, "rows": len(ids),
+        "drawn": 0, "ids": [],
+    }
 
 
 def run_child(path: Path, variant: str, trace: bool) -> dict[str, object]:
@@ -143,6 +177,38 @@ def report(label: str, result: dict[str, object]) -> None:
         f"({result['baseline_rss_mb']:.1f} MB before the draw: interpreter, Flask, openpyxl), "
         f"tracemalloc peak {result['tracemalloc_peak_mb']:.1f} MB"
     )
+
+
+# Issue 13's targets for `make bench` (stricter than issue 4's, which main() checks).
+RUN_TIME_TARGET_S = 2.0
+RUN_MEMORY_TARGET_MB = 150.0
+
+
+def run(sizes: object = None, rows: int = 1_000_000) -> list[dict[str, object]]:
+    """For `make bench`: the plain CSV draw of 1,000,000 rows (sizes do not apply).
+
+    The median of REPEAT fresh processes and their max RSS; the baseline is the same
+    process reading the file's ids into a set without drawing (what any draw must do).
+    """
+    import statistics
+
+    with tempfile.TemporaryDirectory(prefix="isk-bench-") as tmp:
+        csv_path = Path(tmp) / "population.csv"
+        write_csv(csv_path, rows)
+        timed = [run_child(csv_path, "plain", trace=False) for _ in range(REPEAT)]
+        baseline = [run_child(csv_path, "baseline", trace=False) for _ in range(REPEAT)]
+    seconds = [float(r["seconds"]) for r in timed]
+    median = statistics.median(seconds)
+    peak = max(float(r["max_rss_mb"]) for r in timed)
+    base = statistics.median(float(r["seconds"]) for r in baseline)
+    return [{
+        "name": "stickprov draw, CSV", "size": rows, "median_s": median,
+        "spread_s": max(seconds) - min(seconds), "peak_mb": peak, "statements": 0,
+        "baseline_s": base, "ratio": median / base if base else None,
+        "target": f"≤ {RUN_TIME_TARGET_S:.0f} s, ≤ {RUN_MEMORY_TARGET_MB:.0f} MB (max RSS)",
+        "met": median <= RUN_TIME_TARGET_S and peak <= RUN_MEMORY_TARGET_MB,
+        "note": "baseline: the same file's ids read into a set, no draw",
+    }]
 
 
 def main() -> int:

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event
 from werkzeug.routing import IntegerConverter, Map
 
 from . import config as config_module
@@ -33,7 +32,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import http_headers, i18n, permissions
+    from . import http_headers, i18n, permissions, serving
     from .blueprints import apply_body_limit
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
     from .services import accounts, audit
@@ -42,6 +41,8 @@ def register_extensions(app: Flask) -> None:
     audit.install()
     app.teardown_appcontext(_end_session)  # runs before Flask-SQLAlchemy's own teardown
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from sqlalchemy import event
+
         with app.app_context():
             event.listen(db.engine, "connect", _configure_sqlite_connection)
     migrate.init_app(app, db, directory=str(_migrations_directory()), render_as_batch=True)
@@ -58,6 +59,7 @@ def register_extensions(app: Flask) -> None:
     app.before_request(apply_body_limit)  # before the CSRF check reads the form
     csrf.init_app(app)
     http_headers.init_app(app)
+    serving.init_app(app)  # compression, static file caching, /healthz
     if app.config["PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -89,8 +91,9 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from .cli import isk_group
+    from .cli import bind_app_modules, isk_group
 
+    bind_app_modules()  # the app has imported them anyway; commands find them bound
     app.cli.add_command(isk_group)
 
 

@@ -4,19 +4,44 @@ from __future__ import annotations
 
 import hashlib
 import sys
+from typing import TYPE_CHECKING, Any
 
 import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import select
 
-from .extensions import db
-from .models import OrgUnitKind, Plan, Role
-from .services import accounts, audit_log, demo, org
-from .services.errors import DomainError
+if TYPE_CHECKING:
+    from .models import Plan
+    from .services.errors import DomainError
 
-isk_group = AppGroup("isk", help="ISK: intern styrning och kontroll.")
+# The choices of --role and --kind, written out so that listing the commands needs no models
+# (tests/test_startup.py checks them against the enums).
+ROLE_CHOICES = ("admin", "controller", "manager", "reader", "auditor", "hr")
+UNIT_KIND_CHOICES = ("region", "namnd", "forvaltning", "omrade", "enhet")
+
+
+def bind_app_modules() -> None:
+    """Import what the commands use when one runs, not when `flask isk --help` lists them:
+    SQLAlchemy, the models and the services are most of ISK's start-up time."""
+    global DomainError, OrgUnitKind, Plan, Role, accounts, audit_log, db, org, select
+    from sqlalchemy import select
+
+    from .extensions import db
+    from .models import OrgUnitKind, Plan, Role
+    from .services import accounts, audit_log, org
+    from .services.errors import DomainError
+
+
+class IskGroup(AppGroup):
+    """`flask isk`: the app's modules are bound when a command is invoked."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        bind_app_modules()
+        return super().invoke(ctx)
+
+
+isk_group = IskGroup("isk", help="ISK: intern styrning och kontroll.")
 
 
 def refused(error: DomainError, heading: str | None = None) -> click.ClickException:
@@ -69,7 +94,7 @@ def plan_of(unit: str, year: int) -> Plan:
 @click.option(
     "--role",
     required=True,
-    type=click.Choice([role.value for role in Role]),
+    type=click.Choice(ROLE_CHOICES),
     help="Roll: admin, controller, manager, reader, auditor eller hr.",
 )
 @click.option("--unit", help="Enhetens kod eller namn (krävs utom för admin och auditor).")
@@ -96,7 +121,7 @@ def create_user(email: str, role: str, unit: str | None, name: str | None) -> No
 
 @isk_group.command("create-unit")
 @click.argument("name")
-@click.option("--kind", required=True, type=click.Choice([kind.value for kind in OrgUnitKind]))
+@click.option("--kind", required=True, type=click.Choice(UNIT_KIND_CHOICES))
 @click.option("--code", required=True, help="Kort unik kod, till exempel SN.")
 @click.option("--parent", help="Överordnad enhets kod eller namn (krävs utom för region).")
 def create_unit(name: str, kind: str, code: str, parent: str | None) -> None:
@@ -118,6 +143,8 @@ def create_unit(name: str, kind: str, code: str, parent: str | None) -> None:
 )
 def load_demo(if_empty: bool) -> None:
     """Ladda demodata: en exempelregion, en användare per roll och de tre exempelplanerna."""
+    from .services import demo
+
     if demo.database_is_empty():
         demo.load_demo_data()
         db.session.commit()
@@ -131,6 +158,43 @@ def load_demo(if_empty: bool) -> None:
         click.echo(_("Demoinloggningar (lösenord för alla: %(pw)s):", pw=demo.DEMO_PASSWORD))
         for demo_user in demo.DEMO_USERS:
             click.echo(f"  {demo_user.email:<34} {demo_user.role.label}")
+
+
+@isk_group.command("generate")
+@click.option("--preset", required=True, type=click.Choice(["region", "small"]),
+              help="region: 20 nämnder × 5 år × 60 risker, 400 chefer; small: för tester.")
+@click.option("--seed", default=1, show_default=True, type=int,
+              help="Samma frö ger samma innehåll.")
+@click.option("--clear", is_flag=True, help="Töm databasen först (allt innehåll tas bort).")
+@click.option("--yes", is_flag=True, help="Fråga inte före tömningen (för skript).")
+def generate_command(preset: str, seed: int, clear: bool, yes: bool) -> None:
+    """Bygg en genererad region för prestandamätning och för att prova ISK i full skala."""
+    import time
+
+    from .services.demo import generate
+
+    if generate.database_has_data():
+        if not clear:
+            raise click.ClickException(_(
+                "Databasen innehåller redan data; en genererad region byggs bara i en tom "
+                "databas. Ange --clear för att tömma den först (allt innehåll tas bort)."))
+        if not yes and not click.confirm(
+                _("Allt innehåll i databasen tas bort, även granskningsloggen. Fortsätta?")):
+            raise click.ClickException(_("Avbrutet; databasen är oförändrad."))
+        generate.clear_database()
+    started = time.perf_counter()
+    made = generate.generate(generate.PRESETS[preset], seed)
+    audit_log.record("data_generated", preset=preset, seed=seed, counts=made.counts)
+    db.session.commit()
+    seconds = time.perf_counter() - started
+    click.echo(_("Regionen är genererad (%(preset)s, frö %(seed)d) på %(seconds).1f s:",
+                 preset=preset, seed=seed, seconds=seconds))
+    for kind, number in made.counts.items():
+        click.echo(f"  {kind:<16} {number:>7}")
+    click.echo("")
+    click.echo(_("Inloggningar (lösenord för alla: %(pw)s):", pw=generate.GENERATED_PASSWORD))
+    for email, role in made.logins:
+        click.echo(f"  {email:<40} {role}")
 
 
 @isk_group.command("import-plan")

@@ -50,6 +50,8 @@ def from_environment(instance_path: str, given: Mapping[str, object]) -> dict[st
     for variable, key, kind in LOGIN_ENVIRONMENT:
         if env.get(variable) and key not in given:
             settings[key] = kind(env[variable])
+    if env.get("ISK_COMPRESS") and "COMPRESS_RESPONSES" not in given:
+        settings["COMPRESS_RESPONSES"] = env["ISK_COMPRESS"] != "0"
     if env.get("ISK_TODAY") and "TODAY" not in given:
         settings["TODAY"] = env["ISK_TODAY"]  # fixes "today" (ISO date) for a demo or a test
     for variable, key in SMTP_ENVIRONMENT.items():
@@ -136,5 +138,8 @@ class BaseConfig:
     # FILES_DIR (ISK_FILES_DIR), or the instance folder when unset.
     FILES_DIR = None
     EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+    # Compress HTML, CSS, JS, JSON and CSV answers (Flask-Compress: zstd, br, gzip);
+    # ISK_COMPRESS=0 when the reverse proxy compresses instead.
+    COMPRESS_RESPONSES = True
     # An ISO date that fixes "today" (ISK_TODAY); None: the calendar day in Sweden.
     TODAY = None

@@ -21,7 +21,6 @@ from ...models import (
 from ...models.types import utcnow
 from ...permissions import Permission, access, can, require
 from ...services import assessment, clock, wording
-from ...services.pdf.assessment import render_region
 from ..files import download
 from ..refusals import REFUSALS, View, show_refusal, submit
 from . import bp
@@ -320,6 +319,8 @@ def region(region_id: int, year: int) -> str:
 @access(Permission.VIEW_PLAN)
 def region_pdf(region_id: int, year: int) -> Response:
     unit, units = region_or_404(region_id)
+    from ...services.pdf.assessment import render_region  # reportlab only when printing
+
     data = render_region(assessment.region_overview(unit, year, units), wording.region_texts(unit),
                          printed=utcnow())
     return download(data, "application/pdf", f"samlad-bedomning-{year}-{unit.code.lower()}.pdf")

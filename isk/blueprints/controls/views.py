@@ -27,7 +27,6 @@ from ...permissions import Permission, access, require
 from ...services import controls
 from ...services.controls import evidence, periods
 from ...services.controls.periods import Period
-from ...services.pdf.followup import render_followup
 from ..files import recorded_download
 from ..plans.helpers import plan_or_404
 from ..refusals import REFUSALS, View, show_refusal, submit
@@ -308,6 +307,8 @@ def report(plan_id: int) -> View:
 def report_pdf(plan_id: int) -> Response:
     report = report_or_404(plan_id, report_period())
     plan, period = report.plan, report.period
+    from ...services.pdf.followup import render_followup  # reportlab only when printing
+
     data = render_followup(report)
     filename = f"uppfoljning-{plan.org_unit.code}-{plan.year}-{period.value}.pdf"
     return recorded_download(data, PDF_TYPE, filename, "followup_exported", plan,

@@ -27,7 +27,6 @@ from ...permissions import (
     sam_scope,
 )
 from ...services import clock, org, sam
-from ...services.pdf import sam_overview as overview_pdf
 from ..files import recorded_download
 from ..refusals import REFUSALS, show_refusal
 from . import forms
@@ -214,6 +213,8 @@ def export_xlsx(round_id: int) -> Response:
 @access(Permission.VIEW_SAM_OVERVIEW)
 def export_pdf(round_id: int) -> Response:
     sam_round, unit = load_round_in_scope(round_id)
+    from ...services.pdf import sam_overview as overview_pdf  # reportlab only when printing
+
     content = overview_pdf.render_overview(sam.build_overview(sam_round, unit))
     return recorded_download(content, "application/pdf",
                              sam.export_filename(sam_round, unit, "pdf"),

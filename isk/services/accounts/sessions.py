@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app, g, session
+from flask import current_app, g, request, session
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from sqlalchemy import func, or_, select, update
@@ -133,12 +133,18 @@ def load_user(session_id: str) -> User | None:
     return user
 
 
+# Endpoints for machines (monitoring) that must not touch the session: no Set-Cookie.
+SESSIONLESS_ENDPOINTS = frozenset({"health.healthz"})
+
+
 def mark_session_active() -> None:
     session[SESSION_LAST_SEEN] = int(time.time())
 
 
 def enforce_idle_timeout() -> None:
     """before_request: log out a session that has been idle longer than allowed."""
+    if request.endpoint in SESSIONLESS_ENDPOINTS:
+        return  # neither reads the session's user nor keeps the session alive
     if not current_user.is_authenticated:
         return
     limit = current_app.config["SESSION_IDLE_MINUTES"] * 60

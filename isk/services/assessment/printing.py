@@ -12,7 +12,6 @@ from ...models import REQUIREMENTS, Assessment, Judgement
 from ...models.types import utcnow
 from .. import clock, wording
 from ..clock import local
-from ..pdf.assessment import render_assessment
 from .assessments import latest_revision
 from .evidence import gather
 
@@ -46,6 +45,8 @@ def pdf_of(item: Assessment, *, printed_by: str | None = None) -> bytes:
     if latest is not None and latest.number > 1:
         changed_after = (latest.number, local(latest.created_at).strftime("%Y-%m-%d"),
                          latest.reason)
+    from ..pdf.assessment import render_assessment  # reportlab only when printing
+
     data = render_assessment(item, evidence, wording.region_texts(item.org_unit),
                              printed=utcnow(), printed_by=printed_by,
                              revision=latest.number if latest else None,

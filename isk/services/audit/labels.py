@@ -109,6 +109,7 @@ EVENT_GROUPS: tuple[tuple[Any, dict[str, Any]], ...] = (
         "org_unit_moved": _l("Enhet flyttad"),
         "org_unit_archived": _l("Enhet arkiverad"),
         "org_unit_restored": _l("Enhet återställd"),
+        "data_generated": _l("Genererad region inläst"),
     }),
     (_l("Export och nedladdning"), {
         "plan_exported": _l("Plan exporterad"),

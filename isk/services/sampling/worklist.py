@@ -14,10 +14,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from ...models import ItemOutcome, ItemSelection
 from ..errors import ProblemsError
@@ -93,6 +89,11 @@ def write_sample_xlsx(
 
     `about` rows (label, value) go on a second sheet that records how the sample was drawn.
     """
+    # openpyxl is imported when a worklist is written, not whenever ISK starts.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     items = list(items)
     show_selection = any(item.selection is ItemSelection.FULL_REVIEW for item in items)
     show_stratum = any(item.stratum for item in items)
@@ -133,7 +134,7 @@ def write_sample_xlsx(
         comment = getattr(item, "comment", None)
         if comment:
             _write(sheet, row, column + 1, comment)
-    result_column = get_column_letter(len(headers) - 1)
+    result_column = column_letter(len(headers) - 1)
     if items:
         validation = DataValidation(
             type="list",
@@ -147,8 +148,8 @@ def write_sample_xlsx(
         sheet.add_data_validation(validation)
     sheet.freeze_panes = "A2"
     for column, header in enumerate(headers, start=1):
-        sheet.column_dimensions[get_column_letter(column)].width = max(12, len(header) + 2)
-    sheet.column_dimensions[get_column_letter(len(headers))].width = 50
+        sheet.column_dimensions[column_letter(column)].width = max(12, len(header) + 2)
+    sheet.column_dimensions[column_letter(len(headers))].width = 50
     if about:
         info = workbook.create_sheet(_("Om urvalet"))
         for row, (label, value) in enumerate(about, start=1):
@@ -159,6 +160,15 @@ def write_sample_xlsx(
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()
+
+
+def column_letter(number: int) -> str:
+    """The spreadsheet column's letters: 1 → A, 27 → AA (as openpyxl's get_column_letter)."""
+    letters = ""
+    while number > 0:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
 
 
 def _write(sheet: Worksheet, row: int, column: int, value: str) -> Cell:
@@ -249,7 +259,7 @@ def _read_results(rows: Iterator[Row], wanted: set[str]) -> list[ItemResult]:
         item_id = values[0] if values else ""
         result_text = values[result_index] if result_index < len(values) else ""
         comment = values[comment_index] if comment_index < len(values) else ""
-        result_column = get_column_letter(result_index + 1)
+        result_column = column_letter(result_index + 1)
         if item_id not in wanted:
             problems.append(
                 _(
@@ -277,7 +287,7 @@ def _read_results(rows: Iterator[Row], wanted: set[str]) -> list[ItemResult]:
                 _(
                     "Rad %(row)s, kolumn %(column)s: kommentaren är längre än %(max)s tecken.",
                     row=row_number,
-                    column=get_column_letter(comment_index + 1),
+                    column=column_letter(comment_index + 1),
                     max=MAX_COMMENT_LENGTH,
                 )
             )
