@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
@@ -20,6 +21,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate
+from reportlab.platypus.paragraph import cleanBlockQuotedText
 
 FONT = "DejaVuSans"
 FONT_BOLD = "DejaVuSans-Bold"
@@ -62,13 +64,46 @@ def styles() -> dict[str, ParagraphStyle]:
     }
 
 
+class TextParagraph(Paragraph):
+    """A Paragraph that remembers its last line breaking: wrapped again at the same width
+    (reportlab's Table wraps every cell again to draw it), it is not broken into lines again.
+    """
+
+    _wrapped_width: float | None = None
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        if availWidth == self._wrapped_width and "blPara" in self.__dict__:
+            return self.width, self.height  # (Paragraph.split drops blPara to re-wrap)
+        size = super().wrap(availWidth, availHeight)
+        self._wrapped_width = availWidth
+        return size
+
+
+# Text the paragraph parser would make more than one fragment of: markup, entities, breaks.
+_NEEDS_PARSER = re.compile(r"[&<>\n]")
+
+
+@cache
+def _fragment(style: str) -> Any:
+    """The parser's fragment for plain text in a style, to copy for each plain text."""
+    return Paragraph("x", styles()[style]).frags[0]
+
+
 def text(value: object, style: str = "cell") -> Paragraph:
     """A paragraph of user text, escaped so that `<b>`, `&` or `<para>` print literally.
 
     Line breaks in the text are kept; long words may break so that nothing is clipped.
+    Plain text (no markup characters, no line break: nearly every cell) skips reportlab's
+    parser and gets the one fragment the parser would give it, so it prints the same.
     """
-    escaped = escape("" if value is None else str(value)).replace("\n", "<br/>")
-    return Paragraph(escaped, styles()[style])
+    raw = "" if value is None else str(value)
+    if raw and not _NEEDS_PARSER.search(raw):
+        cleaned = cleanBlockQuotedText(raw)
+        if cleaned:
+            fragment = _fragment(style).clone(text=cleaned, link=[], us_lines=[])
+            return TextParagraph(cleaned, styles()[style], frags=[fragment])
+    escaped = escape(raw).replace("\n", "<br/>")
+    return TextParagraph(escaped, styles()[style])
 
 
 def markup(value: str, style: str = "body") -> Paragraph:
