@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -17,7 +18,6 @@ from ...models import Criterion, OrgUnit, Plan, PlanRevision
 from ...models.types import utcnow
 from ...permissions import Permission, access, can, require
 from ...services import plans, wording
-from ...services.pdf.plan import PlanLayout, render_plan
 from ...services.plans import exports, versions
 from ...services.plans.document import from_snapshot, table_rows
 from ..files import recorded_download
@@ -26,6 +26,9 @@ from . import bp
 from . import page as plan_page
 from .forms import AdoptForm, NewPlanForm
 from .helpers import plan_or_404
+
+if TYPE_CHECKING:
+    from ...services.pdf.plan import PlanLayout
 
 
 @bp.route("/<int:plan_id>")
@@ -173,6 +176,8 @@ def revision(plan_id: int, number: int) -> str:
 @bp.route("/<int:plan_id>/versioner/<int:number>.pdf")
 @access(Permission.VIEW_PLAN)
 def revision_pdf(plan_id: int, number: int) -> Response:
+    from ...services.pdf.plan import PlanLayout, render_plan  # reportlab: only for a PDF
+
     plan, revision = _revision_or_404(plan_id, number)
     pdf = render_plan(from_snapshot(revision.snapshot), wording.region_texts(plan.org_unit),
                       changes=versions.changes(_previous_snapshot(plan, number),
@@ -191,13 +196,16 @@ def _file_stem(plan: Plan) -> str:
 @bp.route("/<int:plan_id>/export.<any(pdf, xlsx, csv):kind>")
 @access(Permission.VIEW_PLAN)
 def export(plan_id: int, kind: str) -> Response:
-    plan = plans.load_plan_for_display(plan_id) or abort(404)
+    plan = plans.load_plan_for_reading(plan_id) or abort(404)
     require(Permission.VIEW_PLAN, plan)
-    document = plans.document_for(plan)
+    layout = _layout() if kind == "pdf" else None
+    document = plans.displayed_document(plan)
     stem = _file_stem(plan)
     details = {}
-    if kind == "pdf":
-        layout = _layout()
+    data: bytes | Iterable[bytes]
+    if layout is not None:
+        from ...services.pdf.plan import PlanLayout, render_plan  # reportlab: only for a PDF
+
         data = render_plan(document, wording.region_texts(plan.org_unit), printed_at=utcnow(),
                            changed_after=plans.changed_after_adoption(plan),
                            printed_by=current_user.name,
@@ -210,13 +218,15 @@ def export(plan_id: int, kind: str) -> Response:
         data = exports.to_xlsx(document, _("Internkontrollplan %(year)d", year=plan.year))
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
-        data, mimetype = exports.to_csv(document), "text/csv; charset=utf-8"
+        data, mimetype = exports.csv_chunks(document), "text/csv; charset=utf-8"
     return recorded_download(data, mimetype, f"{stem}.{kind}", "plan_exported", plan,
                              format=kind, **details)
 
 
 def _layout() -> PlanLayout:
     """`?layout=namnd` (the default) or `?layout=arbete`; anything else is a bad request."""
+    from ...services.pdf.plan import PlanLayout
+
     value = request.args.get("layout", PlanLayout.NAMND.value)
     try:
         return PlanLayout(value)
