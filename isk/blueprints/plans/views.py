@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 @bp.route("/<int:plan_id>")
 @access(Permission.VIEW_PLAN)
 def show(plan_id: int) -> str:
-    plan = plans.load_plan_for_display(plan_id) or abort(404)
+    plan = plans.load_plan_for_reading(plan_id) or abort(404)
     require(Permission.VIEW_PLAN, plan)
     page = plan_page.build(plan, request.args, current_user)
     return render_template("plans/show.html", plan=plan, page=page, criteria=list(Criterion),
@@ -169,7 +169,8 @@ def revision(plan_id: int, number: int) -> str:
     return render_template("plans/revision.html", plan=plan, revision=revision,
                            changes=versions.changes(_previous_snapshot(plan, number),
                                                     revision.snapshot),
-                           document=document, rows=table_rows(document.areas),
+                           document=document,
+                           rows=plan_page.table_view(table_rows(document.areas)),
                            texts=wording.region_texts(plan.org_unit))
 
 

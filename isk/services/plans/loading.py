@@ -55,14 +55,19 @@ def _without_collection() -> Iterator[None]:
             gc.enable()
 
 
-def read_document(plan: Plan, region_plan: Plan | None = None) -> PlanDocument:
+def read_document(plan: Plan, region_plan: Plan | None = None, *,
+                  own_order: list[int] | None = None) -> PlanDocument:
     """What `build_document(plan, region_plan)` gives, read as rows: the region's shared
-    content first, then the plan's own; a verksamhet of the same name is continued."""
+    content first, then the plan's own; a verksamhet of the same name is continued.
+
+    `own_order`, if given, gets the ids of the plan's own live verksamheter in its order.
+    """
     with _without_collection():
-        return _read_document(plan, region_plan)
+        return _read_document(plan, region_plan, own_order if own_order is not None else [])
 
 
-def _read_document(plan: Plan, region_plan: Plan | None) -> PlanDocument:
+def _read_document(plan: Plan, region_plan: Plan | None, own_order: list[int]
+                   ) -> PlanDocument:
     document = PlanDocument(
         unit_name=plan.org_unit.name, year=plan.year, status=plan.status,
         adopted_on=plan.adopted_on, adoption_paragraph=plan.adoption_paragraph,
@@ -118,5 +123,6 @@ def _read_document(plan: Plan, region_plan: Plan | None) -> PlanDocument:
                 document.areas.append(target)
             if plan_id == plan.id:
                 target.id = area_id
+                own_order.append(area_id)
             target.risks.extend(risks_of.get(area_id, ()))
     return document
