@@ -55,6 +55,13 @@ class Filters:
             consequence=number("konsekvens", 1, 4),
         )
 
+    def args(self) -> dict[str, str]:
+        """The filters as the page's query arguments (for links that keep them)."""
+        values = {"verksamhet": self.area, "kriterium": self.criterion and self.criterion.value,
+                  "riskvarde": self.min_score, "sannolikhet": self.likelihood,
+                  "konsekvens": self.consequence}
+        return {name: str(value) for name, value in values.items() if value is not None}
+
     @property
     def active(self) -> bool:
         return any(v is not None for v in (self.area, self.criterion, self.min_score,
@@ -213,6 +220,72 @@ def table_view(rows: list[TableRow], editable_plan_ids: set[int] | None = None
     return views
 
 
+# A plan of more risks than this is shown a few verksamheter at a time (`?sida=N`), about
+# PAGE_RISKS risks a page; `?visa=alla` shows it whole, `?till=risk-N` the page with risk N.
+PAGE_FROM_RISKS = 1000
+PAGE_RISKS = 500
+
+
+@dataclass
+class Paging:
+    """Which verksamheter of a big plan this page shows, and the pages there are."""
+
+    number: int  # from 1
+    pages: list[tuple[int, str]]  # (number, "Verksamhet A – Verksamhet C")
+    show_all: bool
+    args: dict[str, str]  # the filters, for the pager's links
+
+    @property
+    def count(self) -> int:
+        return len(self.pages)
+
+
+def _pages(areas: list[DocArea]) -> list[list[DocArea]]:
+    """Consecutive verksamheter with risks, about PAGE_RISKS risks a page, at least one each."""
+    pages: list[list[DocArea]] = []
+    size = 0
+    for area in areas:
+        if not area.risks:
+            continue
+        if pages and size + len(area.risks) <= PAGE_RISKS:
+            pages[-1].append(area)
+            size += len(area.risks)
+        else:
+            pages.append([area])
+            size = len(area.risks)
+    return pages
+
+
+def _page_number(args: Mapping[str, str], pages: list[list[DocArea]]) -> int:
+    """`?till=risk-N`: the page with risk N; else `?sida=N`; else the first."""
+    target = args.get("till", "")
+    if target.startswith("risk-") and target[5:].isascii() and target[5:].isdigit():
+        risk_id = int(target[5:])
+        for number, page in enumerate(pages, start=1):
+            if any(risk.id == risk_id for area in page for risk in area.risks):
+                return number
+    value = args.get("sida", "")
+    if value.isascii() and value.isdigit() and 1 <= int(value) <= len(pages):
+        return int(value)
+    return 1
+
+
+def _paged(shown: list[DocArea], total: int, args: Mapping[str, str], filters: Filters
+           ) -> tuple[list[DocArea], Paging | None]:
+    """The verksamheter this page shows of a big plan, and its pager (None: a small plan)."""
+    if total <= PAGE_FROM_RISKS:
+        return shown, None
+    pages = _pages(shown)
+    labels = [(number, page[0].name if len(page) == 1 else f"{page[0].name} – {page[-1].name}")
+              for number, page in enumerate(pages, start=1)]
+    show_all = args.get("visa") == "alla"
+    number = _page_number(args, pages)
+    paging = Paging(number, labels, show_all, filters.args())
+    if show_all or not pages:
+        return shown, paging
+    return pages[number - 1], paging
+
+
 @dataclass
 class PlanPage:
     document: PlanDocument
@@ -237,6 +310,8 @@ class PlanPage:
     revision_count: int
     shown_risks: int
     editable_plan_ids: set[int] = field(default_factory=set)
+    paging: Paging | None = None
+    on_page: frozenset[int] = frozenset()  # the risks in the table on this page
 
 
 def build(plan: Plan, args: Mapping[str, str], user: User) -> PlanPage:
@@ -254,9 +329,12 @@ def build(plan: Plan, args: Mapping[str, str], user: User) -> PlanPage:
     editable = {p.id for p, may in ((plan, can_edit), (region_plan, can_edit_region))
                 if p is not None and may and plans.accepts_changes(p)}
     offers = _offers(plan, can_edit, can_adopt)
+    on_page, paging = _paged(shown, len(risks), args, filters)
     return PlanPage(
         document=document,
-        rows=table_view(table_rows(shown), editable),
+        rows=table_view(table_rows(on_page), editable),
+        paging=paging,
+        on_page=frozenset(r.id for a in on_page for r in a.risks if r.id is not None),
         filters=filters,
         matrix=build_matrix(risks),
         unassessed=sum(1 for r in risks if r.risk_score is None),
