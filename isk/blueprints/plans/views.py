@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -20,6 +20,7 @@ from ...permissions import Permission, access, can, require
 from ...services import plans, wording
 from ...services.plans import exports, versions
 from ...services.plans.document import from_snapshot, table_rows
+from ...services.plans.loading import without_collection
 from ..files import recorded_download
 from ..refusals import REFUSALS, show_refusal
 from . import bp
@@ -36,9 +37,14 @@ if TYPE_CHECKING:
 def show(plan_id: int) -> str:
     plan = plans.load_plan_for_reading(plan_id) or abort(404)
     require(Permission.VIEW_PLAN, plan)
-    page = plan_page.build(plan, request.args, current_user)
-    return render_template("plans/show.html", plan=plan, page=page, criteria=list(Criterion),
-                           texts=wording.region_texts(plan.org_unit), action_form=EmptyForm())
+    with without_collection():  # the page's rows are let go of before collection resumes
+        page = plan_page.build(plan, request.args, current_user)
+        html = render_template("plans/show.html", plan=plan, page=page,
+                               criteria=list(Criterion),
+                               texts=wording.region_texts(plan.org_unit),
+                               action_form=EmptyForm())
+        del page
+    return html
 
 
 @bp.route("/ny", methods=["GET", "POST"])
@@ -200,26 +206,30 @@ def export(plan_id: int, kind: str) -> Response:
     plan = plans.load_plan_for_reading(plan_id) or abort(404)
     require(Permission.VIEW_PLAN, plan)
     layout = _layout() if kind == "pdf" else None
-    document = plans.displayed_document(plan)
     stem = _file_stem(plan)
     details = {}
-    data: bytes | Iterable[bytes]
+    data: bytes | list[bytes]
     if layout is not None:
         from ...services.pdf.plan import PlanLayout, render_plan  # reportlab: only for a PDF
 
-        data = render_plan(document, wording.region_texts(plan.org_unit), printed_at=utcnow(),
-                           changed_after=plans.changed_after_adoption(plan),
+        data = render_plan(plans.displayed_document(plan), wording.region_texts(plan.org_unit),
+                           printed_at=utcnow(), changed_after=plans.changed_after_adoption(plan),
                            printed_by=current_user.name,
                            revision=plans.latest_revision_number(plan), layout=layout)
         mimetype = "application/pdf"
         details["layout"] = layout.value
         if layout is PlanLayout.WORKING:
             stem += "-arbetsversion"
-    elif kind == "xlsx":
-        data = exports.to_xlsx(document, _("Internkontrollplan %(year)d", year=plan.year))
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
-        data, mimetype = exports.csv_chunks(document), "text/csv; charset=utf-8"
+        with without_collection():  # the plan's rows are let go of before collection resumes
+            document = plans.displayed_document(plan)
+            if kind == "xlsx":
+                data = exports.to_xlsx(document,
+                                       _("Internkontrollplan %(year)d", year=plan.year))
+                mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            else:  # sent as the pieces it is written in, never joined into one string
+                data, mimetype = list(exports.csv_chunks(document)), "text/csv; charset=utf-8"
+            del document
     return recorded_download(data, mimetype, f"{stem}.{kind}", "plan_exported", plan,
                              format=kind, **details)
 
