@@ -30,7 +30,10 @@ file that has such bytes gets the per-cell checks.
 Writing. `export_text` is what every exported cell holds: characters that XML (and so XLSX)
 cannot carry are replaced, never refused, so an old value with a control character still
 exports. `csv_bytes` writes a CSV (UTF-8 with BOM, CRLF) with formula-like text behind a
-quote; `set_text_cell` puts text in an XLSX cell as text, never as a formula.
+quote (`csv_chunks`: the same in pieces, for a download that streams); `set_text_cell` puts
+text in an openpyxl cell as text, never as a formula; `xlsx_bytes` writes a text workbook's
+XML directly, by the same rules, for exports too big to build as openpyxl objects. openpyxl is
+imported only where a workbook is read or built with it.
 """
 
 from __future__ import annotations
