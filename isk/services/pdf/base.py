@@ -32,13 +32,39 @@ LINE = colors.HexColor("#8a96a3")
 HEADER_FILL = colors.HexColor("#e8ecf0")
 
 
+class SubsetFont(TTFont):
+    """DejaVu as reportlab embeds it, mapping a line's characters to the subset at C speed.
+
+    reportlab's `splitString` looks up every character of every drawn line in a Python
+    loop: a fifth of a long plan's print. Once a line's characters all have codes in the
+    first subset (after a page or two, every character of Swedish text), the line is the
+    same bytes by `str.translate`; anything else (a new character, another subset) goes
+    through reportlab's own loop, which assigns the codes.
+    """
+
+    def splitString(self, text: Any, doc: Any, encoding: str = "utf-8") -> list[Any]:
+        state = self.state.get(doc)
+        if state is not None and text and isinstance(text, str):
+            known = getattr(state, "isk_known", None)
+            if known is None or state.isk_size != len(state.assignments):
+                table = {code: n for code, n in state.assignments.items() if n < 256}
+                if 32 in table:
+                    table[0xA0] = table[32]  # reportlab prints a no-break space as a space
+                known = state.isk_known = frozenset(map(chr, table))
+                state.isk_table = table
+                state.isk_size = len(state.assignments)
+            if known.issuperset(text):
+                return [(0, text.translate(state.isk_table).encode("latin-1"))]
+        return super().splitString(text, doc, encoding)
+
+
 @cache
 def register_fonts() -> None:
     """Embed DejaVu Sans (vendored in isk/static/fonts): it prints å, ä, ö, – and •."""
     fonts = resources.files("isk").joinpath("static", "fonts")
     for name, file in ((FONT, "DejaVuSans.ttf"), (FONT_BOLD, "DejaVuSans-Bold.ttf")):
         with resources.as_file(fonts.joinpath(file)) as path:
-            pdfmetrics.registerFont(TTFont(name, str(path)))
+            pdfmetrics.registerFont(SubsetFont(name, str(path)))
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT,
                                   boldItalic=FONT_BOLD)
 
