@@ -224,17 +224,17 @@ def test_a_bad_file_gets_a_clear_message_and_nothing_is_written(
     assert counts() == before
 
 
-def test_a_20_mb_file_is_refused(admin_plan, client):
+def test_a_21_mb_file_is_refused(admin_plan, client):
     row = b"Ekonomi,Risk,Atgard\r\n"
-    data = (b"verksamhet,risk,atgard\r\n" + row * (20 * 1024 * 1024 // len(row)))
-    data = data[: 20 * 1024 * 1024]
+    data = (b"verksamhet,risk,atgard\r\n" + row * (21 * 1024 * 1024 // len(row)))
+    data = data[: 21 * 1024 * 1024]
 
     response = upload(client, admin_plan, "stor.csv", data)
     # Werkzeug's test client spools a large body to a temporary file that it leaves open.
     response.request.environ["wsgi.input"].close()
 
     assert response.status_code == 400
-    assert "Filen är för stor (20,0 MB). Största tillåtna storlek är 5 MB." in page_text(response)
+    assert "Filen är för stor (21,0 MB). Största tillåtna storlek är 20 MB." in page_text(response)
     assert counts()[1] == 0
 
 

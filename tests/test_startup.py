@@ -12,8 +12,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from isk.cli import ROLE_CHOICES, UNIT_KIND_CHOICES
 from isk.models import OrgUnitKind, Role
 
@@ -42,13 +40,6 @@ def test_creating_the_app_does_not_import_alembic(tmp_path):
     assert not {"alembic", "mako", "flask_migrate"} & loaded
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="isk/services/spreadsheets.py (imported by isk/forms.py and the services) and "
-    "isk/services/pdf/plan.py (imported by isk/blueprints/plans/views.py) still import "
-    "openpyxl and reportlab at module level; they belong to the plan-export work (issue 13, "
-    "helper perf), which makes them lazy. Remove this mark when that is merged.",
-)
 def test_creating_the_app_does_not_import_reportlab_or_openpyxl(tmp_path):
     loaded = modules_after_create_app(tmp_path)
 

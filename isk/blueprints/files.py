@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Response
@@ -11,7 +12,7 @@ from ..extensions import db
 from ..services import audit_log
 
 
-def download(content: bytes, mimetype: str, filename: str) -> Response:
+def download(content: bytes | Iterable[bytes], mimetype: str, filename: str) -> Response:
     """An attachment with a correctly encoded file name, never cached.
 
     A type that names its charset is sent as it is (as `mimetype`, Werkzeug would add a
@@ -27,14 +28,27 @@ def download(content: bytes, mimetype: str, filename: str) -> Response:
     return response
 
 
-def recorded_download(content: bytes, mimetype: str, filename: str, event: str, obj: Any,
-                      **details: Any) -> Response:
+def recorded_download(content: bytes | Iterable[bytes], mimetype: str, filename: str,
+                      event: str, obj: Any, **details: Any) -> Response:
     """`download`, after recording in the granskningslogg who took what (the file's checksum).
 
     The entry is committed before the file goes out: an export that cannot be recorded is
-    not sent.
+    not sent. Content given in pieces is hashed piece by piece and sent as those pieces (a
+    streamed response, never joined into one string); the checksum needs them all first.
     """
-    audit_log.record(event, obj, file=filename, bytes=len(content),
-                     sha256=hashlib.sha256(content).hexdigest(), **details)
+    if isinstance(content, bytes):
+        size, digest = len(content), hashlib.sha256(content)
+        body: bytes | list[bytes] = content
+    else:
+        body, size, digest = [], 0, hashlib.sha256()
+        for piece in content:
+            body.append(piece)
+            digest.update(piece)
+            size += len(piece)
+    audit_log.record(event, obj, file=filename, bytes=size, sha256=digest.hexdigest(),
+                     **details)
     db.session.commit()
-    return download(content, mimetype, filename)
+    response = download(body, mimetype, filename)
+    if not isinstance(body, bytes):
+        response.headers["Content-Length"] = str(size)
+    return response

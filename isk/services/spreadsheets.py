@@ -30,7 +30,10 @@ file that has such bytes gets the per-cell checks.
 Writing. `export_text` is what every exported cell holds: characters that XML (and so XLSX)
 cannot carry are replaced, never refused, so an old value with a control character still
 exports. `csv_bytes` writes a CSV (UTF-8 with BOM, CRLF) with formula-like text behind a
-quote; `set_text_cell` puts text in an XLSX cell as text, never as a formula.
+quote (`csv_chunks`: the same in pieces, for a download that streams); `set_text_cell` puts
+text in an openpyxl cell as text, never as a formula; `xlsx_bytes` writes a text workbook's
+XML directly, by the same rules, for exports too big to build as openpyxl objects. openpyxl is
+imported only where a workbook is read or built with it.
 """
 
 from __future__ import annotations
@@ -52,7 +55,6 @@ from enum import StrEnum
 from typing import Any, BinaryIO, NamedTuple
 
 from flask_babel import gettext as _
-from openpyxl.utils import get_column_letter
 
 from .errors import ProblemsError
 
@@ -206,10 +208,19 @@ def cell_problems(number: int, refusals: Iterable[Refusal],
     ]
 
 
+def column_letter(number: int) -> str:
+    """Excel's name of column `number` (from 1): 1 → A, 27 → AA."""
+    letters = ""
+    while number > 0:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
 def _column_name(index: int, names: Sequence[str] | None) -> str:
     if names and index < len(names) and names[index]:
         return names[index]
-    return get_column_letter(index + 1)
+    return column_letter(index + 1)
 
 
 def _formula_reason() -> str:
@@ -632,11 +643,53 @@ def csv_cell(value: object) -> str:
 
 def csv_bytes(rows: Iterable[Iterable[object]]) -> bytes:
     """A CSV as Excel reads it: UTF-8 with BOM (so it shows å, ä, ö), comma-separated, CRLF."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    return b"".join(csv_chunks(rows))
+
+
+def csv_chunks(rows: Iterable[Iterable[object]], rows_per_chunk: int = 500) -> Iterator[bytes]:
+    """`csv_bytes` in pieces of a few hundred rows, for a download of any size to stream.
+
+    Written as `csv.writer` (the excel dialect, CRLF) writes it, field by field: a table
+    repeats most of its cells (a risk on each of its åtgärder' rows, the same words in a
+    column), so each distinct text is neutralised and quoted once.
+    """
+    fields: dict[str, str] = {}
+
+    def field(value: object) -> str:
+        if value.__class__ is not str:  # (True == 1: only text is looked up)
+            return _csv_field(csv_cell(value))
+        text = fields.get(value)  # type: ignore[call-overload]
+        if text is None:
+            if len(fields) > 100_000:
+                fields.clear()
+            text = fields[value] = _csv_field(csv_cell(value))  # type: ignore[index]
+        return text
+
+    lines = ["\ufeff"]
     for row in rows:
-        writer.writerow([csv_cell(cell) for cell in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        cells = [field(value) for value in row]
+        lines.append(",".join(cells) + "\r\n" if cells != [""] else '""\r\n')
+        if len(lines) >= rows_per_chunk:
+            yield "".join(lines).encode("utf-8")
+            lines = []
+    if lines:
+        yield "".join(lines).encode("utf-8")
+
+
+_CSV_QUOTED = re.compile(r'[",\r\n]')
+
+
+def _csv_field(text: str) -> str:
+    """A field as the csv module's excel dialect writes it: quoted when it must be."""
+    if _CSV_QUOTED.search(text):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _batched(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(rows)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
 
 
 def set_text_cell(cell: Any, value: object) -> Any:
@@ -686,4 +739,172 @@ def write_table(kind: str, title: str, head: Sequence[str],
         sheet.append(cells)
     output = io.BytesIO()
     workbook.save(output)
+    return output.getvalue()
+
+
+# --- writing an XLSX ------------------------------------------------------------------------
+
+
+@dataclass
+class XlsxSheet:
+    """One sheet for `xlsx_bytes`: a title, its rows (the first the header) and its look."""
+
+    title: str
+    rows: Iterable[Sequence[object]]
+    widths: Sequence[float] = ()  # column widths in characters, from column A
+    wrap: bool = False  # wrap text, aligned to the top of the cell
+    bold_header: bool = True
+    freeze_header: bool = True
+
+
+_XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+_ATTRIBUTE_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
+_SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PACKAGE_RELATIONSHIPS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+# Cell formats: index = bold + 2 × wrap + 4 × quote prefix (text that looks like a formula).
+_STYLES = (
+    _XML_HEAD + f'<styleSheet xmlns="{_MAIN}">'
+    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+    '<fill><patternFill patternType="gray125"/></fill></fills>'
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
+    '</cellStyleXfs><cellXfs count="8">'
+    + "".join(
+        f'<xf numFmtId="0" fontId="{index & 1}" fillId="0" borderId="0" xfId="0"'
+        + (' applyFont="1"' if index & 1 else "")
+        + (' quotePrefix="1"' if index & 4 else "")
+        + (' applyAlignment="1"><alignment vertical="top" wrapText="1"/></xf>'
+           if index & 2 else "/>")
+        for index in range(8))
+    + '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/>'
+    '</cellStyles></styleSheet>'
+)
+
+
+_STYLE_ATTRIBUTES = ("", *(f' s="{index}"' for index in range(1, 8)))
+
+
+def _xlsx_value(value: object) -> tuple[str, str, int]:
+    """A value as a cell holds it: (the cell's type attribute, its content, extra style).
+
+    Text is an inline string (never a formula), with the quote prefix style (4) when a
+    spreadsheet could take it for a formula; numbers stay numbers.
+    """
+    if isinstance(value, bool):
+        value = "SANT" if value else "FALSKT"
+    elif isinstance(value, int | float):
+        return "", f"<v>{value!r}</v>", 0
+    text = export_text(value if isinstance(value, str) else str(value))
+    if "_x" in text:
+        text = _EXCEL_ESCAPE.sub(r"_x005F\g<0>", text)
+    content = f'<is><t xml:space="preserve">{text.translate(_XML_ESCAPES)}</t></is>'
+    return ' t="inlineStr"', content, 4 if looks_like_formula(text) else 0
+
+
+def _sheet_chunks(sheet: XlsxSheet) -> Iterator[str]:
+    yield _XML_HEAD + f'<worksheet xmlns="{_MAIN}" xmlns:r="{_RELATIONSHIPS}">'
+    if sheet.freeze_header:
+        yield ('<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
+               'activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" '
+               'activeCell="A2" sqref="A2"/></sheetView></sheetViews>')
+    if sheet.widths:
+        yield "<cols>" + "".join(
+            f'<col min="{n}" max="{n}" width="{width:g}" customWidth="1"/>'
+            for n, width in enumerate(sheet.widths, start=1)) + "</cols>"
+    yield "<sheetData>"
+    letters: list[str] = []
+    wrap = 2 if sheet.wrap else 0
+    written: dict[str, tuple[str, str, int]] = {}  # each distinct text is escaped once
+    for number, row in enumerate(sheet.rows, start=1):
+        values = list(row)
+        while len(letters) < len(values):
+            letters.append(column_letter(len(letters) + 1))
+        style = wrap | (1 if number == 1 and sheet.bold_header else 0)
+        cells = []
+        for index, value in enumerate(values):
+            if value is None or value == "":
+                continue
+            if value.__class__ is not str:  # (True == 1: only text is looked up)
+                found = _xlsx_value(value)
+            elif (found := written.get(value)) is None:  # type: ignore[call-overload]
+                if len(written) > 100_000:
+                    written.clear()
+                found = written[value] = _xlsx_value(value)  # type: ignore[index]
+            kind, content, extra = found
+            cells.append(f'<c r="{letters[index]}{number}"{kind}'
+                         f"{_STYLE_ATTRIBUTES[style | extra]}>{content}</c>")
+        yield f'<row r="{number}">' + "".join(cells) + "</row>"
+    yield "</sheetData></worksheet>"
+
+
+def _sheet_title(title: str, taken: set[str]) -> str:
+    """A title Excel accepts: 31 characters, none of []:*?/\\, unique in the workbook."""
+    base = _SHEET_TITLE_FORBIDDEN.sub(" ", title).strip()[:31] or "Blad"
+    candidate, number = base, 1
+    while candidate.lower() in taken:
+        number += 1
+        candidate = f"{base[:28]} {number}"
+    taken.add(candidate.lower())
+    return candidate
+
+
+def xlsx_bytes(sheets: Sequence[XlsxSheet]) -> bytes:
+    """A workbook of text sheets, written directly as its XML parts (no workbook in memory).
+
+    Every value goes through the same gate as `set_text_cell`: text is an inline string,
+    never a formula; text a spreadsheet could take for a formula has Excel's quote prefix
+    (shown unchanged); characters XML cannot carry are replaced (`export_text`); text that
+    reads as Excel's escape of a character is escaped in turn. Numbers stay numbers. Each
+    sheet's rows are read once, as they are written.
+    """
+    output = io.BytesIO()
+    taken: set[str] = set()
+    titles = [_sheet_title(sheet.title, taken) for sheet in sheets]
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        archive.writestr("[Content_Types].xml", _XML_HEAD + (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" '
+            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/styles.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+            + "".join(f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="'
+                      'application/vnd.openxmlformats-officedocument.spreadsheetml.'
+                      'worksheet+xml"/>' for n in range(1, len(sheets) + 1))
+            + "</Types>"))
+        archive.writestr("_rels/.rels", _XML_HEAD + (
+            f'<Relationships xmlns="{_PACKAGE_RELATIONSHIPS}"><Relationship Id="rId1" '
+            f'Type="{_RELATIONSHIPS}/officeDocument" Target="xl/workbook.xml"/>'
+            "</Relationships>"))
+        archive.writestr("xl/workbook.xml", _XML_HEAD + (
+            f'<workbook xmlns="{_MAIN}" xmlns:r="{_RELATIONSHIPS}"><bookViews>'
+            '<workbookView activeTab="0"/></bookViews><sheets>'
+            + "".join(f'<sheet name="{title.translate(_ATTRIBUTE_ESCAPES)}" sheetId="{n}" '
+                      f'r:id="rId{n}"/>' for n, title in enumerate(titles, start=1))
+            + "</sheets></workbook>"))
+        archive.writestr("xl/_rels/workbook.xml.rels", _XML_HEAD + (
+            f'<Relationships xmlns="{_PACKAGE_RELATIONSHIPS}">'
+            + "".join(f'<Relationship Id="rId{n}" Type="{_RELATIONSHIPS}/worksheet" '
+                      f'Target="worksheets/sheet{n}.xml"/>' for n in range(1, len(sheets) + 1))
+            + f'<Relationship Id="rId{len(sheets) + 1}" Type="{_RELATIONSHIPS}/styles" '
+            'Target="styles.xml"/></Relationships>'))
+        archive.writestr("xl/styles.xml", _STYLES)
+        for n, sheet in enumerate(sheets, start=1):
+            with archive.open(f"xl/worksheets/sheet{n}.xml", "w") as part:
+                pending: list[str] = []
+                size = 0
+                for chunk in _sheet_chunks(sheet):
+                    pending.append(chunk)
+                    size += len(chunk)
+                    if size > 256 * 1024:
+                        part.write("".join(pending).encode("utf-8"))
+                        pending, size = [], 0
+                part.write("".join(pending).encode("utf-8"))
     return output.getvalue()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -17,9 +18,9 @@ from ...models import Criterion, OrgUnit, Plan, PlanRevision
 from ...models.types import utcnow
 from ...permissions import Permission, access, can, require
 from ...services import plans, wording
-from ...services.pdf.plan import PlanLayout, render_plan
 from ...services.plans import exports, versions
 from ...services.plans.document import from_snapshot, table_rows
+from ...services.plans.loading import without_collection
 from ..files import recorded_download
 from ..refusals import REFUSALS, show_refusal
 from . import bp
@@ -27,15 +28,23 @@ from . import page as plan_page
 from .forms import AdoptForm, NewPlanForm
 from .helpers import plan_or_404
 
+if TYPE_CHECKING:
+    from ...services.pdf.plan import PlanLayout
+
 
 @bp.route("/<int:plan_id>")
 @access(Permission.VIEW_PLAN)
 def show(plan_id: int) -> str:
-    plan = plans.load_plan_for_display(plan_id) or abort(404)
+    plan = plans.load_plan_for_reading(plan_id) or abort(404)
     require(Permission.VIEW_PLAN, plan)
-    page = plan_page.build(plan, request.args, current_user)
-    return render_template("plans/show.html", plan=plan, page=page, criteria=list(Criterion),
-                           texts=wording.region_texts(plan.org_unit), action_form=EmptyForm())
+    with without_collection():  # the page's rows are let go of before collection resumes
+        page = plan_page.build(plan, request.args, current_user)
+        html = render_template("plans/show.html", plan=plan, page=page,
+                               criteria=list(Criterion),
+                               texts=wording.region_texts(plan.org_unit),
+                               action_form=EmptyForm())
+        del page
+    return html
 
 
 @bp.route("/ny", methods=["GET", "POST"])
@@ -166,13 +175,16 @@ def revision(plan_id: int, number: int) -> str:
     return render_template("plans/revision.html", plan=plan, revision=revision,
                            changes=versions.changes(_previous_snapshot(plan, number),
                                                     revision.snapshot),
-                           document=document, rows=table_rows(document.areas),
+                           document=document,
+                           rows=plan_page.table_view(table_rows(document.areas)),
                            texts=wording.region_texts(plan.org_unit))
 
 
 @bp.route("/<int:plan_id>/versioner/<int:number>.pdf")
 @access(Permission.VIEW_PLAN)
 def revision_pdf(plan_id: int, number: int) -> Response:
+    from ...services.pdf.plan import PlanLayout, render_plan  # reportlab: only for a PDF
+
     plan, revision = _revision_or_404(plan_id, number)
     pdf = render_plan(from_snapshot(revision.snapshot), wording.region_texts(plan.org_unit),
                       changes=versions.changes(_previous_snapshot(plan, number),
@@ -191,32 +203,41 @@ def _file_stem(plan: Plan) -> str:
 @bp.route("/<int:plan_id>/export.<any(pdf, xlsx, csv):kind>")
 @access(Permission.VIEW_PLAN)
 def export(plan_id: int, kind: str) -> Response:
-    plan = plans.load_plan_for_display(plan_id) or abort(404)
+    plan = plans.load_plan_for_reading(plan_id) or abort(404)
     require(Permission.VIEW_PLAN, plan)
-    document = plans.document_for(plan)
+    layout = _layout() if kind == "pdf" else None
     stem = _file_stem(plan)
     details = {}
-    if kind == "pdf":
-        layout = _layout()
-        data = render_plan(document, wording.region_texts(plan.org_unit), printed_at=utcnow(),
-                           changed_after=plans.changed_after_adoption(plan),
+    data: bytes | list[bytes]
+    if layout is not None:
+        from ...services.pdf.plan import PlanLayout, render_plan  # reportlab: only for a PDF
+
+        data = render_plan(plans.displayed_document(plan), wording.region_texts(plan.org_unit),
+                           printed_at=utcnow(), changed_after=plans.changed_after_adoption(plan),
                            printed_by=current_user.name,
                            revision=plans.latest_revision_number(plan), layout=layout)
         mimetype = "application/pdf"
         details["layout"] = layout.value
         if layout is PlanLayout.WORKING:
             stem += "-arbetsversion"
-    elif kind == "xlsx":
-        data = exports.to_xlsx(document, _("Internkontrollplan %(year)d", year=plan.year))
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
-        data, mimetype = exports.to_csv(document), "text/csv; charset=utf-8"
+        with without_collection():  # the plan's rows are let go of before collection resumes
+            document = plans.displayed_document(plan)
+            if kind == "xlsx":
+                data = exports.to_xlsx(document,
+                                       _("Internkontrollplan %(year)d", year=plan.year))
+                mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            else:  # sent as the pieces it is written in, never joined into one string
+                data, mimetype = list(exports.csv_chunks(document)), "text/csv; charset=utf-8"
+            del document
     return recorded_download(data, mimetype, f"{stem}.{kind}", "plan_exported", plan,
                              format=kind, **details)
 
 
 def _layout() -> PlanLayout:
     """`?layout=namnd` (the default) or `?layout=arbete`; anything else is a bad request."""
+    from ...services.pdf.plan import PlanLayout
+
     value = request.args.get("layout", PlanLayout.NAMND.value)
     try:
         return PlanLayout(value)

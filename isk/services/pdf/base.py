@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
@@ -20,6 +21,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate
+from reportlab.platypus.paragraph import cleanBlockQuotedText
 
 FONT = "DejaVuSans"
 FONT_BOLD = "DejaVuSans-Bold"
@@ -30,13 +32,39 @@ LINE = colors.HexColor("#8a96a3")
 HEADER_FILL = colors.HexColor("#e8ecf0")
 
 
+class SubsetFont(TTFont):
+    """DejaVu as reportlab embeds it, mapping a line's characters to the subset at C speed.
+
+    reportlab's `splitString` looks up every character of every drawn line in a Python
+    loop: a fifth of a long plan's print. Once a line's characters all have codes in the
+    first subset (after a page or two, every character of Swedish text), the line is the
+    same bytes by `str.translate`; anything else (a new character, another subset) goes
+    through reportlab's own loop, which assigns the codes.
+    """
+
+    def splitString(self, text: Any, doc: Any, encoding: str = "utf-8") -> list[Any]:
+        state = self.state.get(doc)
+        if state is not None and text and isinstance(text, str):
+            known = getattr(state, "isk_known", None)
+            if known is None or state.isk_size != len(state.assignments):
+                table = {code: n for code, n in state.assignments.items() if n < 256}
+                if 32 in table:
+                    table[0xA0] = table[32]  # reportlab prints a no-break space as a space
+                known = state.isk_known = frozenset(map(chr, table))
+                state.isk_table = table
+                state.isk_size = len(state.assignments)
+            if known.issuperset(text):
+                return [(0, text.translate(state.isk_table).encode("latin-1"))]
+        return super().splitString(text, doc, encoding)
+
+
 @cache
 def register_fonts() -> None:
     """Embed DejaVu Sans (vendored in isk/static/fonts): it prints å, ä, ö, – and •."""
     fonts = resources.files("isk").joinpath("static", "fonts")
     for name, file in ((FONT, "DejaVuSans.ttf"), (FONT_BOLD, "DejaVuSans-Bold.ttf")):
         with resources.as_file(fonts.joinpath(file)) as path:
-            pdfmetrics.registerFont(TTFont(name, str(path)))
+            pdfmetrics.registerFont(SubsetFont(name, str(path)))
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT,
                                   boldItalic=FONT_BOLD)
 
@@ -62,13 +90,46 @@ def styles() -> dict[str, ParagraphStyle]:
     }
 
 
+class TextParagraph(Paragraph):
+    """A Paragraph that remembers its last line breaking: wrapped again at the same width
+    (reportlab's Table wraps every cell again to draw it), it is not broken into lines again.
+    """
+
+    _wrapped_width: float | None = None
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        if availWidth == self._wrapped_width and "blPara" in self.__dict__:
+            return self.width, self.height  # (Paragraph.split drops blPara to re-wrap)
+        size = super().wrap(availWidth, availHeight)
+        self._wrapped_width = availWidth
+        return size
+
+
+# Text the paragraph parser would make more than one fragment of: markup, entities, breaks.
+_NEEDS_PARSER = re.compile(r"[&<>\n]")
+
+
+@cache
+def _fragment(style: str) -> Any:
+    """The parser's fragment for plain text in a style, to copy for each plain text."""
+    return Paragraph("x", styles()[style]).frags[0]
+
+
 def text(value: object, style: str = "cell") -> Paragraph:
     """A paragraph of user text, escaped so that `<b>`, `&` or `<para>` print literally.
 
     Line breaks in the text are kept; long words may break so that nothing is clipped.
+    Plain text (no markup characters, no line break: nearly every cell) skips reportlab's
+    parser and gets the one fragment the parser would give it, so it prints the same.
     """
-    escaped = escape("" if value is None else str(value)).replace("\n", "<br/>")
-    return Paragraph(escaped, styles()[style])
+    raw = "" if value is None else str(value)
+    if raw and not _NEEDS_PARSER.search(raw):
+        cleaned = cleanBlockQuotedText(raw)
+        if cleaned:
+            fragment = _fragment(style).clone(text=cleaned, link=[], us_lines=[])
+            return TextParagraph(cleaned, styles()[style], frags=[fragment])
+    escaped = escape(raw).replace("\n", "<br/>")
+    return TextParagraph(escaped, styles()[style])
 
 
 def markup(value: str, style: str = "body") -> Paragraph:

@@ -17,6 +17,7 @@ names the verksamhet and risk it continues, marked "(forts.)".
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -39,11 +40,11 @@ class PlanLayout(enum.StrEnum):
     WORKING = "arbete"  # with criteria, riskvärde, status and owners, for the work on it
 
 
-class ContinuedCell(Paragraph):
+class ContinuedCell(base.TextParagraph):
     """An empty cell that belongs to the group above; names it if a page starts here."""
 
     def __init__(self, continued_text: str, style: str = "cell_bold"):
-        super().__init__("", base.styles()[style])
+        super().__init__("", base.styles()[style], frags=[])
         self.continued_text = continued_text
         self.continued_style = style
 
@@ -71,48 +72,86 @@ TABLE_STYLE = [
 CELL_PADDING = {"left": 6, "right": 6, "top": 4, "bottom": 5}
 
 
-class PlanTable(Flowable):
-    """The plan table, paginated by ISK rather than by reportlab's Table.split.
+def _height(cells: list[Any]) -> float:
+    tallest = 0.0
+    for cell, width in zip(cells, COLUMN_WIDTHS, strict=True):
+        inner = width - CELL_PADDING["left"] - CELL_PADDING["right"]
+        items = cell if isinstance(cell, list) else [cell]
+        tallest = max(tallest, sum(item.wrap(inner, 10**6)[1] for item in items))
+    return tallest + CELL_PADDING["top"] + CELL_PADDING["bottom"]
 
-    Each row's height is measured once; a page then takes the rows that fit, under the
-    repeated header, as one small Table with those heights. reportlab re-measures the whole
-    remainder of a long table on every page it splits, which made a 500-risk plan take
-    seconds. A row taller than a page is left to reportlab, which splits inside it, so
-    nothing is clipped.
+
+class _Rows:
+    """The table's rows, built and measured when a page needs them and let go once drawn.
+
+    Only the rows of the page being laid out (and the one that did not fit) exist as
+    paragraphs at any time, so memory stays that of a page however long the plan is.
     """
 
-    def __init__(self, header: list[Any], rows: list[_Row], *, continued: bool = False,
-                 name_continued: bool = True):
+    def __init__(self, rows: list[TableRow], build: Callable[[TableRow], _Row]):
+        self.source = rows
+        self.build = build
+        self.built: dict[int, _Row] = {}
+
+    def __len__(self) -> int:
+        return len(self.source)
+
+    def __getitem__(self, index: int) -> _Row:
+        row = self.built.get(index)
+        if row is None:
+            row = self.built[index] = self.build(self.source[index])
+            row.height = _height(row.cells)
+        return row
+
+    def release(self, stop: int) -> None:
+        """Forget the rows before `stop`: they are drawn."""
+        for index in [index for index in self.built if index < stop]:
+            del self.built[index]
+
+
+class PlanTable(Flowable):
+    """The plan table from row `start` on, paginated by ISK rather than by reportlab's Table.
+
+    Each row's height is measured once; a page then takes the rows that fit, under the
+    repeated header, as one small Table with those heights. Finding what fits looks at one
+    page's rows, never the whole remainder (reportlab's Table.split sums every remaining row
+    on every page, quadratic in the rows). A row taller than a page is left to reportlab,
+    which splits inside it, so nothing is clipped.
+    """
+
+    def __init__(self, header: list[Any], rows: _Rows, start: int = 0, *,
+                 continued: bool = False, name_continued: bool = True,
+                 header_height: float | None = None):
         super().__init__()
         self.header = header
         self.rows = rows
+        self.start = start
         self.continued = continued
         self.name_continued = name_continued
-        self.header_height = self._height(header)
+        self.header_height = _height(header) if header_height is None else header_height
+        self._first_cells: list[Any] | None = None
+        self._first_height = 0.0
 
-    @staticmethod
-    def _height(cells: list[Any]) -> float:
-        tallest = 0.0
-        for cell, width in zip(cells, COLUMN_WIDTHS, strict=True):
-            inner = width - CELL_PADDING["left"] - CELL_PADDING["right"]
-            items = cell if isinstance(cell, list) else [cell]
-            tallest = max(tallest, sum(item.wrap(inner, 10**6)[1] for item in items))
-        return tallest + CELL_PADDING["top"] + CELL_PADDING["bottom"]
+    def _rest(self, start: int) -> PlanTable:
+        return PlanTable(self.header, self.rows, start, continued=True,
+                         name_continued=self.name_continued, header_height=self.header_height)
 
     def _row_cells(self, index: int) -> list[Any]:
         """A row's cells; the first row of a continued table names what it continues."""
-        cells = self.rows[index].cells
-        if index == 0 and self.continued and self.name_continued:
-            return [self._continuation(cell) for cell in cells]
-        return cells
+        if index == self.start and self.continued:
+            if self._first_cells is None:
+                cells = self.rows[index].cells
+                self._first_cells = ([self._continuation(cell) for cell in cells]
+                                     if self.name_continued else cells)
+                self._first_height = _height(self._first_cells)
+            return self._first_cells
+        return self.rows[index].cells
 
     def _row_height(self, index: int) -> float:
-        row = self.rows[index]
-        if index == 0 and self.continued:
-            return self._height(self._row_cells(0))
-        if not row.height:
-            row.height = self._height(row.cells)
-        return row.height
+        if index == self.start and self.continued:
+            self._row_cells(index)
+            return self._first_height
+        return self.rows[index].height
 
     @staticmethod
     def _continuation(cell: Any) -> Any:
@@ -121,66 +160,103 @@ class PlanTable(Flowable):
                              cell.continued_style)
         return cell
 
+    def _fitting(self, room: float) -> tuple[int, float]:
+        """How many rows from `start` fit in `room`, and their height."""
+        taken, used = 0, 0.0
+        while self.start + taken < len(self.rows):
+            height = self._row_height(self.start + taken)
+            if height > room - used:
+                break
+            used += height
+            taken += 1
+        return taken, used
+
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        """The whole remainder's height when it fits; else a height over `availHeight`
+        (the rows that fit and the next one), which is all the frame needs to split it."""
         self.width = sum(COLUMN_WIDTHS)
-        self.height = self.header_height + sum(
-            self._row_height(i) for i in range(len(self.rows)))
+        taken, used = self._fitting(availHeight - self.header_height)
+        if self.start + taken < len(self.rows):
+            used += self._row_height(self.start + taken)
+        self.height = self.header_height + used
         return self.width, self.height
 
     def _table(self, count: int) -> Table:
         data: list[list[Any]] = [self.header]
         heights = [self.header_height]
         commands = list(TABLE_STYLE)
-        for index in range(count):
+        for offset in range(count):
+            index = self.start + offset
             row = self.rows[index]
             data.append(self._row_cells(index))
             heights.append(self._row_height(index))
-            if index > 0:
+            if offset > 0:
                 first_column = 0 if row.first_of_area else (1 if row.first_of_risk else 2)
                 weight = 0.9 if row.first_of_area else 0.4
-                commands.append(("LINEABOVE", (first_column, index + 1), (-1, index + 1),
+                commands.append(("LINEABOVE", (first_column, offset + 1), (-1, offset + 1),
                                  weight, base.LINE))
         table = Table(data, colWidths=COLUMN_WIDTHS, rowHeights=heights, repeatRows=1,
                       splitInRow=1)
         table.setStyle(TableStyle(commands))
+        self.rows.release(self.start + count)
         return table
 
     def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
-        room = availHeight - self.header_height
-        taken = 0
-        while taken < len(self.rows) and self._row_height(taken) <= room:
-            room -= self._row_height(taken)
-            taken += 1
+        taken, _used = self._fitting(availHeight - self.header_height)
         if taken == 0:
             if availHeight < self.header_height + 60:
                 return []  # too little room even to start: the next frame gets it
             # A row taller than a page: measured afresh, reportlab splits inside it.
-            single = Table([self.header, self._row_cells(0)], colWidths=COLUMN_WIDTHS,
+            single = Table([self.header, self._row_cells(self.start)], colWidths=COLUMN_WIDTHS,
                            repeatRows=1, splitInRow=1)
             single.setStyle(TableStyle(TABLE_STYLE))
-            rest = [PlanTable(self.header, self.rows[1:], continued=True,
-                              name_continued=self.name_continued)] if len(self.rows) > 1 else []
+            self.rows.release(self.start + 1)
+            rest = ([self._rest(self.start + 1)] if self.start + 1 < len(self.rows) else [])
             return [*single.split(availWidth, availHeight), *rest]
         first = self._table(taken)
-        if taken == len(self.rows):
+        if self.start + taken == len(self.rows):
             return [first]
-        return [first, PlanTable(self.header, self.rows[taken:], continued=True,
-                                 name_continued=self.name_continued)]
+        return [first, self._rest(self.start + taken)]
 
     def draw(self) -> None:
-        table = self._table(len(self.rows))
+        table = self._table(len(self.rows) - self.start)
         table.wrapOn(self.canv, self.width, self.height)
         table.drawOn(self.canv, 0, 0)
+
+
+class _Translations:
+    """`gettext` once per message in a print: a plan of 5,000 risks asks for the same few
+    thousands of times, and each of Flask-Babel's lookups goes through the request context.
+
+    The cell builders take it as their `_`, so the messages are still found for translation.
+    """
+
+    def __init__(self) -> None:
+        self.messages: dict[str, str] = {}
+        self.labels: dict[Any, str] = {}
+
+    def __call__(self, message: str, **variables: Any) -> str:
+        text = self.messages.get(message)
+        if text is None:
+            text = self.messages[message] = _(message)
+        return text % variables if variables else text
+
+    def label(self, member: Any) -> str:
+        """An enum member's (lazily translated) label."""
+        text = self.labels.get(member)
+        if text is None:
+            text = self.labels[member] = str(member.label)
+        return text
 
 
 def _meta(parts: list[str]) -> Paragraph:
     return base.text(" · ".join(part for part in parts if part), "small")
 
 
-def _risk_cell(risk: DocRisk) -> list[Paragraph]:
+def _risk_cell(risk: DocRisk, _: _Translations) -> list[Paragraph]:
     criteria = ", ".join(c.value for c in risk.criteria) or _("kriterium saknas")
     if risk.aspects:
-        criteria += " (" + ", ".join(a.label for a in risk.aspects) + ")"
+        criteria += " (" + ", ".join(_.label(a) for a in risk.aspects) + ")"
     score = (
         _("Riskvärde %(score)d (sannolikhet %(l)d × konsekvens %(c)d)",
           score=risk.risk_score, l=risk.likelihood, c=risk.consequence)
@@ -202,25 +278,25 @@ def _risk_cell(risk: DocRisk) -> list[Paragraph]:
     return cell
 
 
-def _action_cell(action: DocAction | None) -> list[Paragraph]:
+def _action_cell(action: DocAction | None, _: _Translations) -> list[Paragraph]:
     if action is None:
         return [base.text(_("Ingen åtgärd angiven."), "small")]
     parts = [
         _("Regionövergripande åtgärd") if action.region_wide else "",
         _("Ansvarig: %(who)s", who=action.responsible) if action.responsible else "",
         _("Klar senast: %(date)s", date=action.due_date.isoformat()) if action.due_date else "",
-        _("Status: %(status)s", status=action.status.label),
+        _("Status: %(status)s", status=_.label(action.status)),
     ]
     return [base.text(action.text), _meta(parts)]
 
 
-def _namnd_risk_cell(risk: DocRisk) -> Paragraph:
+def _namnd_risk_cell(risk: DocRisk, _: _Translations) -> Paragraph:
     if risk.region_wide:
         return base.text(_("Regionövergripande: %(text)s", text=risk.text))
     return base.text(risk.text)
 
 
-def _namnd_action_cell(action: DocAction | None) -> Paragraph:
+def _namnd_action_cell(action: DocAction | None, _: _Translations) -> Paragraph:
     if action is None:
         return base.text("")
     if action.region_wide:
@@ -232,22 +308,24 @@ def _table(rows: list[TableRow], layout: PlanLayout) -> PlanTable:
     header = [base.text(_("Verksamhet"), "header"), base.text(_("Risk"), "header"),
               base.text(_("Åtgärd"), "header")]
     working = layout is PlanLayout.WORKING
-    body = [
-        _Row(
+    words = _Translations()
+
+    def build(row: TableRow) -> _Row:
+        return _Row(
             cells=[
                 base.text(row.area.name, "cell_bold") if row.first_of_area
                 else ContinuedCell(row.area.name),
-                (_risk_cell(row.risk) if working else _namnd_risk_cell(row.risk))
+                (_risk_cell(row.risk, words) if working else _namnd_risk_cell(row.risk, words))
                 if row.first_of_risk else ContinuedCell(_short(row.risk.text), "cell"),
-                _action_cell(row.action) if working else _namnd_action_cell(row.action),
+                (_action_cell(row.action, words) if working
+                 else _namnd_action_cell(row.action, words)),
             ],
             first_of_area=row.first_of_area,
             first_of_risk=row.first_of_risk,
         )
-        for row in rows
-    ]
+
     # The nämnd's print, like a Word table over a page break, leaves a continued cell empty.
-    return PlanTable(header, body, name_continued=working)
+    return PlanTable(header, _Rows(rows, build), name_continued=working)
 
 
 def _short(text: str, length: int = 90) -> str:

@@ -11,6 +11,7 @@ risk is one column on `Risk`, one field here and one field on `RiskForm`
 from __future__ import annotations
 
 import enum
+import functools
 import types
 import typing
 from collections.abc import Iterable
@@ -98,8 +99,14 @@ class RiskContent(Content):
 
 def _sorted(values: Iterable[Any] | None, kind: type[enum.Enum]) -> list[Any]:
     """Each value once, in the enum's own order (c, d, e), whatever order it came in."""
-    order = list(kind)
-    return sorted({kind(value) for value in values or ()}, key=order.index)
+    if not values:
+        return []
+    return sorted({kind(value) for value in values}, key=_order(kind).__getitem__)
+
+
+@functools.cache
+def _order(kind: type[enum.Enum]) -> dict[Any, int]:
+    return {member: index for index, member in enumerate(kind)}
 
 
 # --- from JSON (a stored plan version) --------------------------------------------------------

@@ -45,7 +45,7 @@ from .table import (
     normalise_header,
 )
 
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
+MAX_IMPORT_BYTES = 20 * 1024 * 1024  # a plan of 5,000 risks and 10,000 åtgärder is ~8 MB of CSV
 MAX_IMPORT_ROWS = 20_000
 MAX_REPORTED_PROBLEMS = 200
 YES_VALUES = frozenset({"ja", "j", "yes", "x", "1", "sant", "true"})

@@ -21,6 +21,7 @@ from ...models import (
 )
 from .. import org
 from .document import PlanDocument, build_document
+from .loading import read_document
 
 
 def plans_visible_to(user: User) -> Sequence[Plan]:
@@ -53,6 +54,21 @@ def load_plan_for_display(plan_id: int) -> Plan | None:
     return db.session.scalar(
         with_plan_content(select(Plan).where(Plan.id == plan_id, Plan.archived_at.is_(None)))
     )
+
+
+def load_plan_for_reading(plan_id: int) -> Plan | None:
+    """A live plan with its unit and the flags the plan page asks about, but not its content:
+    the page and the exports read that as rows (`displayed_document`)."""
+    return db.session.scalar(
+        select(Plan).where(Plan.id == plan_id, Plan.archived_at.is_(None)).options(
+            undefer(Plan.latest_revision), undefer(Plan.has_next_year),
+            undefer(Plan.annual_assessed), joinedload(Plan.org_unit))
+    )
+
+
+def displayed_document(plan: Plan) -> PlanDocument:
+    """The plan as printed, with the region's shared content: `document_for` read as rows."""
+    return read_document(plan, region_plan_for(plan, with_content=False))
 
 
 def region_root_id(unit: OrgUnit) -> int:
