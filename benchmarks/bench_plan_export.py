@@ -12,7 +12,6 @@ statements at every size.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import sys
@@ -22,7 +21,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from plan_data import build_plan, markdown_table, peak_mb, timings
+from plan_data import build_plan, counted_get, main_for, peak_mb, timings
 
 SIZES = (50, 500, 5000)
 TARGET_SECONDS = {("xlsx", 5000): 1.5, ("csv", 5000): 0.3}
@@ -65,10 +64,6 @@ def baseline_xlsx(database: str, plan_id: int) -> bytes:
 
 
 def run(sizes: tuple[int, ...] = SIZES, repeat: int = 3) -> list[dict[str, Any]]:
-    from sqlalchemy import event
-
-    from isk.extensions import db
-
     results = []
     for size in sizes:
         data = build_plan(size)
@@ -77,16 +72,7 @@ def run(sizes: tuple[int, ...] = SIZES, repeat: int = 3) -> list[dict[str, Any]]
             database = f"{data.directory.name}/bench.sqlite3"
             for kind, baseline in (("xlsx", baseline_xlsx), ("csv", baseline_csv)):
                 url = f"/planer/{data.plan_id}/export.{kind}"
-                statements: list[str] = []
-
-                def record(*args: Any, statements: list[str] = statements) -> None:
-                    statements.append(args[2])
-
-                with data.app.app_context():
-                    event.listen(db.engine, "before_cursor_execute", record)
-                    response = client.get(url)
-                    event.remove(db.engine, "before_cursor_execute", record)
-                assert response.status_code == 200, response.status_code
+                response, statements = counted_get(data, client, url)
                 fetch = partial(client.get, url)
                 median, spread, _ = timings(fetch, repeat)
                 base_median, _, _ = timings(partial(baseline, database, data.plan_id), repeat)
@@ -94,7 +80,7 @@ def run(sizes: tuple[int, ...] = SIZES, repeat: int = 3) -> list[dict[str, Any]]
                 results.append({
                     "name": f"IK-plan {kind.upper()} export", "size": size,
                     "median_s": median, "spread_s": spread, "peak_mb": peak_mb(fetch),
-                    "statements": len(statements), "baseline_s": base_median,
+                    "statements": statements, "baseline_s": base_median,
                     "ratio": median / base_median,
                     "target": f"≤ {target_s:g} s" if target_s else "same statements",
                     "met": target_s is None or median <= target_s,
@@ -106,10 +92,7 @@ def run(sizes: tuple[int, ...] = SIZES, repeat: int = 3) -> list[dict[str, Any]]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="50 and 500 risks only")
-    args = parser.parse_args()
-    print(markdown_table(run((50, 500) if args.quick else SIZES)))
+    main_for(run, __doc__, SIZES)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ run: the plan's rows read with one plain SQL join and joined to an HTML table by
 
 from __future__ import annotations
 
-import argparse
 import sys
 from functools import partial
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from plan_data import build_plan, markdown_table, peak_mb, timings
+from plan_data import build_plan, counted_get, main_for, peak_mb, timings
 
 SIZES = (50, 500, 5000)
 TARGET_STATEMENTS = 8
@@ -56,23 +55,10 @@ def baseline_page(database: str, plan_id: int) -> bytes:
     return "".join(parts).encode("utf-8")
 
 
-def _measure(client: Any, app: Any, url: str, repeat: int) -> tuple[float, float, int, bytes]:
-    from sqlalchemy import event
-
-    from isk.extensions import db
-
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(args[2])
-
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", record)
-        response = client.get(url)
-        event.remove(db.engine, "before_cursor_execute", record)
-    assert response.status_code == 200, response.status_code
+def _measure(data: Any, client: Any, url: str, repeat: int) -> tuple[float, float, int, bytes]:
+    response, statements = counted_get(data, client, url)
     median, spread, _ = timings(partial(client.get, url), repeat)
-    return median, spread, len(statements), response.data
+    return median, spread, statements, response.data
 
 
 def run(sizes: tuple[int, ...] = SIZES, repeat: int = 5) -> list[dict[str, Any]]:
@@ -88,7 +74,7 @@ def run(sizes: tuple[int, ...] = SIZES, repeat: int = 5) -> list[dict[str, Any]]
                 pages.append(("plan page, whole plan (?visa=alla)",
                               f"/planer/{data.plan_id}?visa=alla"))
             for name, url in pages:
-                median, spread, statements, body = _measure(client, data.app, url, repeat)
+                median, spread, statements, body = _measure(data, client, url, repeat)
                 target_s = TARGET_SECONDS.get(size)
                 ratio = median / base_median
                 met = (statements <= TARGET_STATEMENTS
@@ -109,10 +95,7 @@ def run(sizes: tuple[int, ...] = SIZES, repeat: int = 5) -> list[dict[str, Any]]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="50 and 500 risks only")
-    args = parser.parse_args()
-    print(markdown_table(run((50, 500) if args.quick else SIZES)))
+    main_for(run, __doc__, SIZES)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ not slow the timed ones).
 
 from __future__ import annotations
 
-import argparse
 import io
 import sys
 from functools import partial
@@ -22,7 +21,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from plan_data import build_plan, markdown_table, peak_mb, timings
+from plan_data import build_plan, counted_get, main_for, peak_mb, timings
 
 SIZES = (50, 500, 5000)
 TARGET_SECONDS = {500: 0.5, 5000: 5.0}
@@ -84,9 +83,6 @@ def baseline_pdf(document: Any, working: bool) -> bytes:
 
 
 def run(sizes: tuple[int, ...] = SIZES, repeat: int = 3) -> list[dict[str, Any]]:
-    from sqlalchemy import event
-
-    from isk.extensions import db
     from isk.services import plans
 
     results = []
@@ -99,16 +95,7 @@ def run(sizes: tuple[int, ...] = SIZES, repeat: int = 3) -> list[dict[str, Any]]
             for layout, name in (("namnd", "IK-plan PDF, nämnd version"),
                                  ("arbete", "IK-plan PDF, arbetsversion")):
                 url = f"/planer/{data.plan_id}/export.pdf?layout={layout}"
-                statements: list[str] = []
-
-                def record(*args: Any, statements: list[str] = statements) -> None:
-                    statements.append(args[2])
-
-                with data.app.app_context():
-                    event.listen(db.engine, "before_cursor_execute", record)
-                    response = client.get(url)
-                    event.remove(db.engine, "before_cursor_execute", record)
-                assert response.status_code == 200, response.status_code
+                response, statements = counted_get(data, client, url)
                 fetch = partial(client.get, url)
                 median, spread, _ = timings(fetch, repeat)
                 base_median, _, _ = timings(
@@ -122,7 +109,7 @@ def run(sizes: tuple[int, ...] = SIZES, repeat: int = 3) -> list[dict[str, Any]]
                     f"≤ {TARGET_RATIO:g}× baseline, ≤ {TARGET_PEAK_MB} MB"
                 results.append({
                     "name": name, "size": size, "median_s": median, "spread_s": spread,
-                    "peak_mb": peak, "statements": len(statements), "baseline_s": base_median,
+                    "peak_mb": peak, "statements": statements, "baseline_s": base_median,
                     "ratio": ratio, "target": target, "met": met,
                     "bytes": len(response.data),
                 })
@@ -132,10 +119,7 @@ def run(sizes: tuple[int, ...] = SIZES, repeat: int = 3) -> list[dict[str, Any]]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="50 and 500 risks only")
-    args = parser.parse_args()
-    print(markdown_table(run((50, 500) if args.quick else SIZES)))
+    main_for(run, __doc__, SIZES)
 
 
 if __name__ == "__main__":

@@ -117,6 +117,37 @@ def build_plan(size: int) -> PlanData:
     return PlanData(app, plan_id, size, directory)
 
 
+def counted_get(data: PlanData, client: Any, url: str) -> tuple[Any, int]:
+    """GET `url` once (it must answer 200) and the number of SQL statements it ran."""
+    from sqlalchemy import event
+
+    from isk.extensions import db
+
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    with data.app.app_context():
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            response = client.get(url)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+    assert response.status_code == 200, (url, response.status_code)
+    return response, len(statements)
+
+
+def main_for(run: Any, description: str, sizes: tuple[int, ...]) -> None:
+    """A benchmark's command line: every size, or 50 and 500 risks with --quick."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="50 and 500 risks only")
+    args = parser.parse_args()
+    print(markdown_table(run((50, 500) if args.quick else sizes)))
+
+
 def markdown_table(results: list[dict[str, Any]]) -> str:
     """The benchmark rows as a markdown table."""
     lines = ["| measure | size | median | spread | peak MB | statements | baseline | ratio | "

@@ -42,7 +42,8 @@ class Form(FlaskForm):
 
 
 def _control_characters(formdata: Any) -> Iterator[tuple[str, str]]:
-    """(input name, U+XXXX) for each submitted text or file name with a control character."""
+    """(input name, code point as "U+" and four hex digits) for each submitted text or file
+    name with a control character."""
     if formdata is None or not hasattr(formdata, "lists"):
         return
     for name, values in formdata.lists():

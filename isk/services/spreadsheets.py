@@ -159,7 +159,7 @@ def character_code(character: str) -> str:
 
 
 def control_character(text: str) -> str | None:
-    """The first control character in the text (as U+XXXX), or None."""
+    """The first control character in the text (written U+ and four hex digits), or None."""
     found = CONTROL_CHARACTERS.search(text)
     return character_code(found.group()) if found else None
 
