@@ -49,3 +49,14 @@ access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'
 # Without a proxy in front, X-Forwarded-* from clients is not trusted (ISK_PROXY_COUNT says
 # how many proxies the app trusts).
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker: object) -> None:
+    """Once the worker has created the app: move everything it has built so far (modules,
+    templates, the app) out of the cyclic garbage collector's reach. Those objects live as
+    long as the process, and the collector otherwise walks them again on every full
+    collection during a request (it was a third of a 400-chef SAM overview's time)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()

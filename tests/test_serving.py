@@ -151,6 +151,18 @@ def test_gunicorn_settings_and_their_environment_overrides(monkeypatch):
     assert (chosen["workers"], chosen["threads"], chosen["timeout"]) == (3, 8, 30)
 
 
+def test_a_worker_keeps_what_it_built_at_start_out_of_the_garbage_collectors_walks():
+    script = ("import gc, runpy; import isk; isk.create_app(); "
+              "before = gc.get_freeze_count(); "
+              "runpy.run_path('gunicorn.conf.py')['post_worker_init'](None); "
+              "print(before, gc.get_freeze_count())")
+    env = {**os.environ, "ISK_SECRET_KEY": "x", "ISK_DATABASE_URL": "sqlite://"}
+    output = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env,
+                            capture_output=True, text=True, check=True).stdout
+    before, after = map(int, output.split())
+    assert before == 0 and after > 10_000
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
