@@ -35,7 +35,9 @@ run: install
 	@echo ""
 	@echo "ISK körs på http://$(HOST):$(PORT)/  (avsluta med Ctrl+C)"
 	@echo "Utan ISK_SMTP_HOST sparas e-post (inbjudningar, påminnelser) i $(MAIL_OUTBOX)/"
-	ISK_MAIL_OUTBOX="$${ISK_MAIL_OUTBOX:-$(MAIL_OUTBOX)}" $(BIN)/flask run --host $(HOST) --port $(PORT)
+	ISK_MAIL_OUTBOX="$${ISK_MAIL_OUTBOX:-$(MAIL_OUTBOX)}" \
+		ISK_BASE_URL="$${ISK_BASE_URL:-http://$(HOST):$(PORT)}" \
+		$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 # Production serving: migrate, then gunicorn (see README.md, "Production and performance").
 serve: install

@@ -54,10 +54,11 @@ def _mail_link(user: User, link: PasswordLink, token: str, sent: str) -> None:
         flash(_("Brevet kunde inte skickas: %(error)s Skicka en ny länk från användarens sida "
                 "när e-posten fungerar.", error=error), "error")
     else:
-        flash(sent, "success")
-        if saved is not None:
-            flash(_("Ingen e-postserver är inställd: brevet sparades i utkorgen (%(path)s).",
-                    path=saved), "info")
+        if saved is None:
+            flash(sent, "success")
+        else:
+            flash(_("Ingen e-postserver är inställd: brevet till %(to)s sparades i utkorgen "
+                    "(%(path)s).", to=user.email, path=saved), "success")
 
 
 @bp.route("/anvandare/ny", methods=["GET", "POST"])
