@@ -49,8 +49,11 @@ serve: install
 bench: install
 	$(BIN)/python benchmarks/run_all.py $(BENCH_ARGS)
 
+# One test process per core; a file's tests stay in one process (they share its fixtures).
+# PYTEST_WORKERS=0 runs everything in this process (for pdb, or -x on the first failure).
+PYTEST_WORKERS ?= auto
 test: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
