@@ -83,7 +83,7 @@ def region_plan_for(plan: Plan, *, with_content: bool = True) -> Plan | None:
         Plan.org_unit_id == region_root_id(plan.org_unit),
         Plan.year == plan.year,
         Plan.archived_at.is_(None),
-    )
+    ).options(joinedload(Plan.org_unit))  # who may edit the region's rows asks for its unit
     return db.session.scalar(with_plan_content(query) if with_content else query)
 
 
