@@ -132,6 +132,29 @@ def test_a_chef_sees_what_they_own_in_a_plan_above_their_unit_and_may_open_it(
     assert client.get(f"/planer/{other.id}").status_code == 403  # she owns nothing there
 
 
+def test_an_atgard_named_for_someone_of_the_same_name_elsewhere_stays_off_the_page(
+    office, client, auth
+):
+    maria = office["maria"]
+    elsewhere = plans.create_plan(sam_org_unit(office, "HSN"), 2026)
+    risk = plans.add_risk(plans.add_process_area(elsewhere, "Vård"), plans.RiskContent(
+        "Risken att journaler inte signeras.", {Criterion.C}))
+    theirs = plans.add_action(risk, plans.ActionContent("Signeringsrutin ses över.",
+                                                        responsible=maria.name))
+    theirs.due_date = date(2026, 5, 1)
+    plans.adopt_plan(elsewhere, date(2025, 11, 20), "HSN § 12", None)
+    readable = office["owned"].actions[1]  # genomförd: reopen it, named for Maria
+    readable.status, readable.responsible = ActionStatus.PLANNED, maria.name
+    db.session.commit()
+    auth.login_via_session(maria)
+
+    text = work_text(client)
+
+    assert "Utbildning av attestanter." in text  # her name, in a plan she may read
+    assert "Signeringsrutin ses över." not in text  # the same name, in HSN's plan
+    assert client.get(f"/planer/{elsewhere.id}").status_code == 403
+
+
 def test_sam_waits_for_the_chef_and_the_forde_lande_chef(office, sam_org, client, auth):
     sam_round = sam_org.start()
     users = sam_org.users

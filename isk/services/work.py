@@ -54,7 +54,7 @@ from ..models import (
     SamRound,
     User,
 )
-from ..permissions import Permission, has_permission, may_confirm_follow_up
+from ..permissions import Permission, has_permission, may_confirm_follow_up, readable_plans
 from . import clock, org, sam
 from .assessment.assessments import ASSESSING_KINDS
 from .controls import periods
@@ -205,7 +205,10 @@ def open_samples(user: User) -> list[OpenSample]:
 
 
 def due_actions(user: User, today: date) -> list[DueAction]:
-    own = or_(Risk.owner_id == user.id, Action.responsible == user.name)
+    # "Ansvarig" is a name typed as text: another person of the same name elsewhere in the
+    # region must not put that unit's åtgärder (links the user may not open) on this page.
+    own = or_(Risk.owner_id == user.id,
+              and_(Action.responsible == user.name, readable_plans(user)))
     if has_permission(user, Permission.EDIT_PLAN) and not user.is_region_wide:
         own = or_(own, _scoped(user))
     rows = db.session.execute(
