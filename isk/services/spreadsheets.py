@@ -1,7 +1,9 @@
 """The one gate for spreadsheets: every uploaded CSV or XLSX is read here, every exported cell
-is written here. It is one module of ~650 lines on purpose: the checks are one algorithm (a
+is written here. It is one module of ~900 lines on purpose: the checks are one algorithm (a
 file is refused or read by the same rules wherever it comes from), and splitting it would put
-the rules for one file in several places.
+the rules for one file in several places. About 160 of those lines are the text-only XLSX
+writer (`xlsx_bytes`), kept beside the one cell rule it applies; it is the part that could
+move to a module of its own if the gate grows further.
 
 Reading (`Spreadsheet`). The whole file is checked before a row is read: it must not be empty
 or larger than its caller accepts, and an XLSX, being a zip archive, is refused when it would

@@ -8,6 +8,10 @@ Everything is drawn from one seeded random generator, so the same seed gives the
 Rows go in with bulk inserts (one statement per table and batch, through the ORM's bulk
 INSERT with RETURNING for the ids), inside the caller's one transaction; no service is
 called per row, so no per-row audit entry is made: the caller records one `data_generated`.
+
+One module of ~670 lines on purpose: it is one builder whose steps hand each other the ids
+they inserted (units → users → plans → risks → controls → results → rounds), and the shape of
+the region is read top to bottom in one place.
 """
 
 from __future__ import annotations
