@@ -21,7 +21,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from plan_data import build_plan, counted_get, main_for, peak_mb, timings
+from plan_data import main_for, measure_get, plans_of_sizes, result_row, timings
 
 SIZES = (50, 500, 5000)
 TARGET_SECONDS = {("xlsx", 5000): 1.5, ("csv", 5000): 0.3}
@@ -65,29 +65,17 @@ def baseline_xlsx(database: str, plan_id: int) -> bytes:
 
 def run(sizes: tuple[int, ...] = SIZES, repeat: int = 3) -> list[dict[str, Any]]:
     results = []
-    for size in sizes:
-        data = build_plan(size)
-        try:
-            client = data.client()
-            database = f"{data.directory.name}/bench.sqlite3"
-            for kind, baseline in (("xlsx", baseline_xlsx), ("csv", baseline_csv)):
-                url = f"/planer/{data.plan_id}/export.{kind}"
-                response, statements = counted_get(data, client, url)
-                fetch = partial(client.get, url)
-                median, spread, _ = timings(fetch, repeat)
-                base_median, _, _ = timings(partial(baseline, database, data.plan_id), repeat)
-                target_s = TARGET_SECONDS.get((kind, size))
-                results.append({
-                    "name": f"IK-plan {kind.upper()} export", "size": size,
-                    "median_s": median, "spread_s": spread, "peak_mb": peak_mb(fetch),
-                    "statements": statements, "baseline_s": base_median,
-                    "ratio": median / base_median,
-                    "target": f"≤ {target_s:g} s" if target_s else "same statements",
-                    "met": target_s is None or median <= target_s,
-                    "bytes": len(response.data),
-                })
-        finally:
-            data.close()
+    for data in plans_of_sizes(sizes):
+        client = data.client()
+        database = f"{data.directory.name}/bench.sqlite3"
+        for kind, baseline in (("xlsx", baseline_xlsx), ("csv", baseline_csv)):
+            measured = measure_get(data, client, f"/planer/{data.plan_id}/export.{kind}", repeat)
+            base_median, _, _ = timings(partial(baseline, database, data.plan_id), repeat)
+            target_s = TARGET_SECONDS.get((kind, data.size))
+            results.append(result_row(
+                f"IK-plan {kind.upper()} export", data.size, measured, base_median,
+                f"≤ {target_s:g} s" if target_s else "same statements",
+                target_s is None or measured.median_s <= target_s))
     return results
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from plan_data import build_plan, counted_get, main_for, peak_mb, timings
+from plan_data import main_for, measure_get, plans_of_sizes, result_row, timings
 
 SIZES = (50, 500, 5000)
 TARGET_STATEMENTS = 8
@@ -55,42 +55,27 @@ def baseline_page(database: str, plan_id: int) -> bytes:
     return "".join(parts).encode("utf-8")
 
 
-def _measure(data: Any, client: Any, url: str, repeat: int) -> tuple[float, float, int, bytes]:
-    response, statements = counted_get(data, client, url)
-    median, spread, _ = timings(partial(client.get, url), repeat)
-    return median, spread, statements, response.data
-
-
 def run(sizes: tuple[int, ...] = SIZES, repeat: int = 5) -> list[dict[str, Any]]:
     results = []
-    for size in sizes:
-        data = build_plan(size)
-        try:
-            client = data.client()
-            database = f"{data.directory.name}/bench.sqlite3"
-            base_median, _, _ = timings(partial(baseline_page, database, data.plan_id), repeat)
-            pages = [("plan page", f"/planer/{data.plan_id}")]
-            if size > 1000:
-                pages.append(("plan page, whole plan (?visa=alla)",
-                              f"/planer/{data.plan_id}?visa=alla"))
-            for name, url in pages:
-                median, spread, statements, body = _measure(data, client, url, repeat)
-                target_s = TARGET_SECONDS.get(size)
-                ratio = median / base_median
-                met = (statements <= TARGET_STATEMENTS
-                       and (target_s is None or median <= target_s)
-                       and (size < 5000 or ratio <= TARGET_RATIO))
-                target = (f"≤ {target_s * 1000:g} ms, " if target_s else "") + \
-                    (f"≤ {TARGET_RATIO:g}× baseline, " if size >= 5000 else "") + \
-                    f"≤ {TARGET_STATEMENTS} statements"
-                results.append({
-                    "name": name, "size": size, "median_s": median, "spread_s": spread,
-                    "peak_mb": peak_mb(partial(client.get, url)), "statements": statements,
-                    "baseline_s": base_median, "ratio": ratio, "target": target, "met": met,
-                    "bytes": len(body),
-                })
-        finally:
-            data.close()
+    for data in plans_of_sizes(sizes):
+        client = data.client()
+        database = f"{data.directory.name}/bench.sqlite3"
+        base_median, _, _ = timings(partial(baseline_page, database, data.plan_id), repeat)
+        pages = [("plan page", f"/planer/{data.plan_id}")]
+        if data.size > 1000:
+            pages.append(("plan page, whole plan (?visa=alla)",
+                          f"/planer/{data.plan_id}?visa=alla"))
+        for name, url in pages:
+            measured = measure_get(data, client, url, repeat)
+            target_s = TARGET_SECONDS.get(data.size)
+            large = data.size >= 5000
+            met = (measured.statements <= TARGET_STATEMENTS
+                   and (target_s is None or measured.median_s <= target_s)
+                   and (not large or measured.median_s / base_median <= TARGET_RATIO))
+            target = (f"≤ {target_s * 1000:g} ms, " if target_s else "") + \
+                (f"≤ {TARGET_RATIO:g}× baseline, " if large else "") + \
+                f"≤ {TARGET_STATEMENTS} statements"
+            results.append(result_row(name, data.size, measured, base_median, target, met))
     return results
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from plan_data import build_plan, counted_get, main_for, peak_mb, timings
+from plan_data import main_for, measure_get, plans_of_sizes, result_row, timings
 
 SIZES = (50, 500, 5000)
 TARGET_SECONDS = {500: 0.5, 5000: 5.0}
@@ -86,35 +86,23 @@ def run(sizes: tuple[int, ...] = SIZES, repeat: int = 3) -> list[dict[str, Any]]
     from isk.services import plans
 
     results = []
-    for size in sizes:
-        data = build_plan(size)
-        try:
-            client = data.client()
-            with data.app.test_request_context():
-                document = plans.document_for(plans.load_plan_for_display(data.plan_id))
-            for layout, name in (("namnd", "IK-plan PDF, nämnd version"),
-                                 ("arbete", "IK-plan PDF, arbetsversion")):
-                url = f"/planer/{data.plan_id}/export.pdf?layout={layout}"
-                response, statements = counted_get(data, client, url)
-                fetch = partial(client.get, url)
-                median, spread, _ = timings(fetch, repeat)
-                base_median, _, _ = timings(
-                    partial(baseline_pdf, document, layout == "arbete"), repeat)
-                peak = peak_mb(fetch)
-                ratio = median / base_median
-                target_s = TARGET_SECONDS.get(size)
-                met = (ratio <= TARGET_RATIO and peak <= TARGET_PEAK_MB
-                       and (target_s is None or median <= target_s))
-                target = (f"≤ {target_s:g} s, " if target_s else "") + \
-                    f"≤ {TARGET_RATIO:g}× baseline, ≤ {TARGET_PEAK_MB} MB"
-                results.append({
-                    "name": name, "size": size, "median_s": median, "spread_s": spread,
-                    "peak_mb": peak, "statements": statements, "baseline_s": base_median,
-                    "ratio": ratio, "target": target, "met": met,
-                    "bytes": len(response.data),
-                })
-        finally:
-            data.close()
+    for data in plans_of_sizes(sizes):
+        client = data.client()
+        with data.app.test_request_context():
+            document = plans.document_for(plans.load_plan_for_display(data.plan_id))
+        for layout, name in (("namnd", "IK-plan PDF, nämnd version"),
+                             ("arbete", "IK-plan PDF, arbetsversion")):
+            url = f"/planer/{data.plan_id}/export.pdf?layout={layout}"
+            measured = measure_get(data, client, url, repeat)
+            base_median, _, _ = timings(
+                partial(baseline_pdf, document, layout == "arbete"), repeat)
+            target_s = TARGET_SECONDS.get(data.size)
+            met = (measured.median_s / base_median <= TARGET_RATIO
+                   and measured.peak_mb <= TARGET_PEAK_MB
+                   and (target_s is None or measured.median_s <= target_s))
+            target = (f"≤ {target_s:g} s, " if target_s else "") + \
+                f"≤ {TARGET_RATIO:g}× baseline, ≤ {TARGET_PEAK_MB} MB"
+            results.append(result_row(name, data.size, measured, base_median, target, met))
     return results
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -115,6 +116,47 @@ def build_plan(size: int) -> PlanData:
         db.session.commit()
         plan_id = plan.id
     return PlanData(app, plan_id, size, directory)
+
+
+def plans_of_sizes(sizes: tuple[int, ...]) -> Iterator[PlanData]:
+    """Each size's plan in turn, its database removed once the caller moves on."""
+    for size in sizes:
+        data = build_plan(size)
+        try:
+            yield data
+        finally:
+            data.close()
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One page or download, fetched through the app: its times, statements, memory, bytes."""
+
+    median_s: float
+    spread_s: float
+    statements: int
+    peak_mb: float
+    size_bytes: int
+
+
+def measure_get(data: PlanData, client: Any, url: str, repeat: int) -> Measured:
+    """GET `url` once counting its statements, `repeat` times for the time, once for memory."""
+    from functools import partial
+
+    response, statements = counted_get(data, client, url)
+    fetch = partial(client.get, url)
+    median, spread, _ = timings(fetch, repeat)
+    return Measured(median, spread, statements, peak_mb(fetch), len(response.data))
+
+
+def result_row(name: str, size: int, measured: Measured, baseline_s: float, target: str,
+               met: bool) -> dict[str, Any]:
+    """A row of the contract `run_all.py` reads."""
+    return {"name": name, "size": size, "median_s": measured.median_s,
+            "spread_s": measured.spread_s, "peak_mb": measured.peak_mb,
+            "statements": measured.statements, "baseline_s": baseline_s,
+            "ratio": measured.median_s / baseline_s, "target": target, "met": met,
+            "bytes": measured.size_bytes}
 
 
 def counted_get(data: PlanData, client: Any, url: str) -> tuple[Any, int]:
